@@ -1,0 +1,5 @@
+"""Answering questions with citations."""
+
+from wissenswerk.answering.extractive import ExtractiveAnswerer
+
+__all__ = ["ExtractiveAnswerer"]

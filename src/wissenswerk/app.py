@@ -1,0 +1,128 @@
+"""The one application object. The CLI (and later the web app) build it from settings;
+it is the only place that picks concrete backends. Heavy parts (the embedding model) load
+on first use, so commands that do not need them stay fast."""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import cached_property
+from pathlib import Path
+
+from wissenswerk.analysis import Analyzer
+from wissenswerk.answering import ExtractiveAnswerer
+from wissenswerk.chunking import StructuredChunker
+from wissenswerk.config.settings import Settings
+from wissenswerk.core.errors import ConfigError
+from wissenswerk.core.models import SourceConfig, User
+from wissenswerk.embeddings import Embedder, build_embedder
+from wissenswerk.indexing import Syncer
+from wissenswerk.parsing import ParserRegistry
+from wissenswerk.parsing.base import ParseLimits
+from wissenswerk.search.service import SearchService
+from wissenswerk.sources.acl_map import load_acl_map
+from wissenswerk.sources.base import Source
+from wissenswerk.sources.registry import build_source
+from wissenswerk.store.sqlite.store import SQLiteStore
+
+MB = 1024 * 1024
+
+
+class Wissenswerk:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = SQLiteStore(settings.data_dir)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Wissenswerk:
+        return cls(settings or Settings())
+
+    def close(self) -> None:
+        self.store.close()
+
+    # --- components ------------------------------------------------------------------
+    @cached_property
+    def analyzer(self) -> Analyzer:
+        return Analyzer(language=self.settings.language)
+
+    @cached_property
+    def parse_limits(self) -> ParseLimits:
+        p = self.settings.parsing
+        return ParseLimits(
+            max_file_bytes=p.max_file_mb * MB,
+            max_member_bytes=p.max_member_mb * MB,
+            max_total_unpacked_bytes=p.max_total_unpacked_mb * MB,
+            max_compression_ratio=p.max_compression_ratio,
+            max_depth=p.max_depth,
+        )
+
+    @cached_property
+    def parsers(self) -> ParserRegistry:
+        return ParserRegistry()
+
+    @cached_property
+    def chunker(self) -> StructuredChunker:
+        c = self.settings.chunking
+        return StructuredChunker(c.target_words, c.max_words, c.overlap_sentences)
+
+    @cached_property
+    def embedder(self) -> Embedder | None:
+        return build_embedder(self.settings.embeddings)
+
+    @cached_property
+    def syncer(self) -> Syncer:
+        return Syncer(self.store, self.parsers, self.chunker, self.analyzer, self.parse_limits)
+
+    @cached_property
+    def search(self) -> SearchService:
+        return SearchService(self.store, self.analyzer, self.embedder, self.settings.search)
+
+    @cached_property
+    def answerer(self) -> ExtractiveAnswerer:
+        return ExtractiveAnswerer(self.search, self.analyzer, self.settings.answering)
+
+    # --- administration --------------------------------------------------------------
+    def import_users(self, path: Path) -> list[User]:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise ConfigError(f"Cannot read the user list {path}: {exc.strerror}.") from exc
+        return self.import_users_csv(text, origin=str(path))
+
+    def import_users_csv(self, text: str, origin: str = "user list") -> list[User]:
+        rows = [r for r in csv.reader(io.StringIO(text)) if r and any(c.strip() for c in r)]
+        if not rows or [c.strip().lower() for c in rows[0][:2]] != ["user", "groups"]:
+            raise ConfigError(f"{origin}: first line must be the header 'user,groups'.")
+        users = []
+        for line_no, row in enumerate(rows[1:], start=2):
+            name = row[0].strip()
+            if not name:
+                raise ConfigError(f"{origin}, line {line_no}: the user name is empty.")
+            groups = row[1].split(";") if len(row) > 1 else []
+            users.append(self.store.upsert_user(name, groups))
+        return users
+
+    def add_folder_source(self, name: str, folder: Path, acl_map: Path | None) -> SourceConfig:
+        if not name.strip():
+            raise ConfigError("A source needs a name.")
+        folder = folder.expanduser().resolve()
+        if not folder.is_dir():
+            raise ConfigError(f"Folder {folder} does not exist or is not a directory.")
+        rules = load_acl_map(acl_map) if acl_map else ()
+        config = SourceConfig(
+            name=name.strip(),
+            kind="folder",
+            location=str(folder),
+            acl_mode="acl_map" if acl_map else "posix",
+            acl_map=rules,
+        )
+        self.store.add_source(config)
+        return config
+
+    def source(self, name: str) -> Source:
+        config = self.store.get_source(name)
+        if config is None:
+            from wissenswerk.core.errors import UnknownSourceError
+
+            raise UnknownSourceError(name)
+        return build_source(config)

@@ -1,0 +1,372 @@
+"""The ``wissenswerk`` command line. Stable for scripting: see README "Interface"."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from wissenswerk import __version__
+from wissenswerk.app import Wissenswerk
+from wissenswerk.cli import output
+from wissenswerk.config.settings import Settings
+from wissenswerk.core.errors import (
+    ConfigError,
+    NotFoundError,
+    PermissionDeniedError,
+    WissenswerkError,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+err = Console(stderr=True)
+
+
+class State:
+    def __init__(self, data_dir: Path | None) -> None:
+        self.data_dir = data_dir
+        self._app: Wissenswerk | None = None
+
+    def settings(self) -> Settings:
+        overrides: dict[str, Any] = {}
+        if self.data_dir is not None:
+            overrides["data_dir"] = self.data_dir
+        return Settings(**overrides)
+
+    @property
+    def app(self) -> Wissenswerk:
+        if self._app is None:
+            self._app = Wissenswerk.from_settings(self.settings())
+        return self._app
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()
+
+
+@contextmanager
+def handled(as_json: bool = False) -> Iterator[None]:
+    """Turn our errors into a clear message and a non-zero exit code, never a traceback."""
+    try:
+        yield
+    except WissenswerkError as exc:
+        code = 2 if isinstance(exc, ConfigError | NotFoundError | PermissionDeniedError) else 1
+        if as_json:
+            click.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        err.print(f"[bold red]Fehler:[/] {exc}", highlight=False)
+        sys.exit(code)
+
+
+@click.group()
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="WISSENSWERK_DATA_DIR",
+    default=None,
+    help="Data directory (default ./wissenswerk-data, env WISSENSWERK_DATA_DIR).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log details to stderr.")
+@click.version_option(__version__, prog_name="wissenswerk")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None, verbose: bool) -> None:
+    """wissenswerk — Firmenwissen durchsuchen und zitierte Antworten erhalten."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    state = State(data_dir)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+# --- users -------------------------------------------------------------------------------
+@cli.group()
+def users() -> None:
+    """Benutzer und Gruppen verwalten."""
+
+
+@users.command("import")
+@click.argument("csv_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@pass_state
+def users_import(state: State, csv_file: Path) -> None:
+    """Benutzer aus einer CSV-Datei (Kopfzeile user,groups; Gruppen mit ; getrennt) importieren."""
+    with handled():
+        imported = state.app.import_users(csv_file)
+    err.print(f"{len(imported)} Benutzer importiert.")
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--groups", default="", help="Gruppen, mit ; getrennt.")
+@pass_state
+def users_add(state: State, name: str, groups: str) -> None:
+    """Einen Benutzer anlegen oder seine Gruppen ersetzen."""
+    with handled():
+        user = state.app.store.upsert_user(name, groups.split(";"))
+    err.print(f"Benutzer {user.name} mit Gruppen: {', '.join(user.groups) or '—'}")
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def users_list(state: State, as_json: bool) -> None:
+    """Alle Benutzer mit ihren Gruppen."""
+    with handled(as_json):
+        all_users = state.app.store.list_users()
+    if as_json:
+        click.echo(json.dumps({"users": [output.user_dict(u) for u in all_users]}))
+    else:
+        output.print_users(all_users)
+
+
+# --- sources -----------------------------------------------------------------------------
+@cli.group()
+def sources() -> None:
+    """Datenquellen verwalten."""
+
+
+@sources.command("add")
+@click.argument("name")
+@click.option(
+    "--folder", type=click.Path(path_type=Path, file_okay=False), required=True,
+    help="Lokaler oder eingebundener Ordner (z. B. ein SMB-Share).",
+)
+@click.option(
+    "--acl-map", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+    help="CSV path_prefix,groups; ohne: POSIX-Leserechte der Dateien.",
+)
+@pass_state
+def sources_add(state: State, name: str, folder: Path, acl_map: Path | None) -> None:
+    """Einen Ordner als Quelle hinzufügen."""
+    with handled():
+        config = state.app.add_folder_source(name, folder, acl_map)
+    mode = "ACL-Zuordnung" if config.acl_mode == "acl_map" else "POSIX-Rechte"
+    err.print(f"Quelle {config.name} → {config.location} ({mode}). Jetzt: wissenswerk sync {name}")
+
+
+@sources.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def sources_list(state: State, as_json: bool) -> None:
+    """Alle Quellen."""
+    with handled(as_json):
+        configs = state.app.store.list_sources()
+    if as_json:
+        click.echo(json.dumps({"sources": [output.source_dict(s) for s in configs]}))
+    else:
+        output.print_sources(configs)
+
+
+@sources.command("remove")
+@click.argument("name")
+@pass_state
+def sources_remove(state: State, name: str) -> None:
+    """Eine Quelle samt ihrem Index entfernen."""
+    with handled():
+        state.app.store.remove_source(name)
+    err.print(f"Quelle {name} entfernt.")
+
+
+# --- indexing ----------------------------------------------------------------------------
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--no-embed", is_flag=True, help="Nur lexikalisch indexieren; Vektoren später.")
+@click.option("--json", "as_json", is_flag=True, help="Bericht als JSON auf stdout.")
+@pass_state
+def sync(state: State, name: str | None, no_embed: bool, as_json: bool) -> None:
+    """Quellen synchronisieren (alle oder NAME). Exit 0, auch wenn einzelne Dateien fehlschlagen."""
+    with handled(as_json):
+        app = state.app
+        names = [name] if name else [s.name for s in app.store.list_sources()]
+        if not names:
+            raise ConfigError(
+                "No source configured. Add one: wissenswerk sources add NAME --folder PATH"
+            )
+        reports = []
+        for source_name in names:
+            source = app.source(source_name)
+            with output.sync_progress(err, source_name) as on_progress:
+                report = app.syncer.sync(source, on_progress)
+            reports.append(report)
+            if not as_json:
+                output.print_sync_report(err, report)
+        embedded = None
+        if not no_embed and app.embedder is not None:
+            with output.embed_progress(err) as on_progress:
+                embedded = output.run_embedding(app, on_progress)
+            if not as_json and embedded.done:
+                err.print(
+                    f"Vektoren: {embedded.done} Abschnitte eingebettet "
+                    f"({embedded.per_second:.1f}/s)."
+                )
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "sources": [r.as_dict() for r in reports],
+                    "embedded": embedded.done if embedded else 0,
+                },
+                ensure_ascii=False,
+            )
+        )
+
+
+@cli.command()
+@pass_state
+def embed(state: State) -> None:
+    """Fehlende Vektoren berechnen (holt nach, was 'sync --no-embed' ausgelassen hat)."""
+    with handled():
+        app = state.app
+        if app.embedder is None:
+            raise ConfigError("Dense search is switched off (embeddings.provider = none).")
+        with output.embed_progress(err) as on_progress:
+            done = output.run_embedding(app, on_progress)
+    err.print(f"{done.done} Abschnitte eingebettet ({done.per_second:.1f}/s).")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def status(state: State, as_json: bool) -> None:
+    """Zahlen zum Index und Liste der Dateien mit Problemen."""
+    with handled(as_json):
+        counts = state.app.store.counts()
+        problems = state.app.store.problems()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "counts": counts,
+                    "problems": [
+                        {"source": p.source, "path": p.path, "status": p.status, "reason": p.reason}
+                        for p in problems
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        output.print_status(err, counts, problems)
+
+
+# --- search and answers ------------------------------------------------------------------
+@cli.command()
+@click.argument("query")
+@click.option("--user", "user", required=True, help="Suche mit den Rechten dieses Benutzers.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=None)
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def search(state: State, query: str, user: str, limit: int | None, as_json: bool) -> None:
+    """Dokumente durchsuchen (nur solche, die USER lesen darf)."""
+    with handled(as_json):
+        result = state.app.search.search(query, user, limit)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"results": [output.hit_dict(h) for h in result.hits], "total": result.total},
+                ensure_ascii=False,
+            )
+        )
+    else:
+        output.print_hits(result)
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--user", "user", default=None, help="Frage mit den Rechten dieses Benutzers.")
+@click.option(
+    "--batch", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+    help='JSONL mit {"id","question","user"} je Zeile; Ausgabe eine JSON-Zeile je Eingabe.',
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def ask(
+    state: State, question: str | None, user: str | None, batch: Path | None, as_json: bool
+) -> None:
+    """Eine Frage stellen und eine Antwort mit Quellenangaben erhalten."""
+    if batch is not None:
+        with handled(as_json):
+            output.ask_batch(state.app, batch)
+        return
+    if not question or not user:
+        raise click.UsageError("Give a QUESTION and --user, or --batch FILE.jsonl.")
+    with handled(as_json):
+        answer = state.app.answerer.ask(question, user)
+        state.app.store.add_event(
+            "question", user, {"question": question, "found": answer.found,
+                               "citations": len(answer.citations)},
+        )
+    if as_json:
+        click.echo(json.dumps(output.answer_dict(answer), ensure_ascii=False))
+    else:
+        output.print_answer(answer)
+
+
+# --- evaluation and demo -----------------------------------------------------------------
+@cli.command("eval")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--max-queries", type=click.IntRange(1), default=None, help="Stichprobe (Seed 0).")
+@click.option("--lexical-only", is_flag=True, help="Ohne Vektorsuche (schnell).")
+@pass_state
+def eval_cmd(
+    state: State, directory: Path, as_json: bool, max_queries: int | None, lexical_only: bool
+) -> None:
+    """Suchqualität auf einem BEIR-Verzeichnis messen (corpus.jsonl, queries.jsonl, qrels/)."""
+    from wissenswerk.evaluation.runner import run_beir
+
+    with handled(as_json):
+        settings = state.settings()
+        if lexical_only:
+            settings.embeddings.provider = "none"
+        report = run_beir(directory, settings, max_queries=max_queries, progress=err)
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+    else:
+        output.print_eval(report)
+
+
+@cli.command()
+@click.option("--no-embed", is_flag=True, help="Ohne Vektorsuche (schneller Start).")
+@pass_state
+def demo(state: State, no_embed: bool) -> None:
+    """Beispielfirma anlegen, indexieren und Beispielfragen beantworten."""
+    from wissenswerk.demo.runner import run_demo
+
+    with handled():
+        run_demo(state, console=Console(), embed=not no_embed)
+
+
+@cli.group()
+def config() -> None:
+    """Einstellungen anzeigen."""
+
+
+@config.command("show")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def config_show(state: State, as_json: bool) -> None:
+    """Alle Einstellungen mit Wert und Herkunft (Standard, Umgebung, Aufruf)."""
+    with handled(as_json):
+        rows = output.settings_rows(state.settings(), explicit_data_dir=state.data_dir)
+    if as_json:
+        click.echo(json.dumps({"settings": rows}, ensure_ascii=False))
+    else:
+        output.print_settings(rows)
+
+
+def main() -> None:
+    cli(prog_name="wissenswerk")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+"""Rendering for the CLI: JSON shapes (stable, see README) and human-readable tables."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from pydantic import BaseModel, SecretStr
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from wissenswerk.config.settings import Settings
+from wissenswerk.core.errors import WissenswerkError
+from wissenswerk.core.models import Answer, Hit, SourceConfig, User
+from wissenswerk.indexing import EmbedProgress, SyncProgress, SyncReport, embed_missing
+from wissenswerk.store.base import ProblemRecord
+
+if TYPE_CHECKING:
+    from wissenswerk.app import Wissenswerk
+    from wissenswerk.evaluation.runner import EvalReport
+    from wissenswerk.search.service import SearchResult
+
+out = Console()
+
+
+# --- JSON shapes -------------------------------------------------------------------------
+def user_dict(user: User) -> dict[str, Any]:
+    return {"user": user.name, "groups": list(user.groups), "active": user.active}
+
+
+def source_dict(source: SourceConfig) -> dict[str, Any]:
+    return {
+        "name": source.name,
+        "kind": source.kind,
+        "folder": source.location,
+        "acl_mode": source.acl_mode,
+        "acl_rules": len(source.acl_map),
+    }
+
+
+def hit_dict(hit: Hit) -> dict[str, Any]:
+    return {
+        "source": hit.source,
+        "path": hit.path,
+        "member": hit.member,
+        "page": hit.page,
+        "text": hit.text,
+        "score": round(hit.score, 6),
+    }
+
+
+def answer_dict(answer: Answer) -> dict[str, Any]:
+    return {
+        "answer": answer.answer,
+        "found": answer.found,
+        "mode": answer.mode,
+        "citations": [
+            {
+                "number": c.number,
+                "source": c.source,
+                "path": c.path,
+                "member": c.member,
+                "page": c.page,
+                "quote": c.quote,
+            }
+            for c in answer.citations
+        ],
+    }
+
+
+# --- progress ----------------------------------------------------------------------------
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        TextColumn("[dim]{task.fields[current]}", justify="left"),
+        console=console,
+        transient=False,
+        disable=not console.is_terminal,
+    )
+
+
+@contextmanager
+def sync_progress(console: Console, name: str) -> Iterator[Callable[[SyncProgress], None]]:
+    with _progress(console) as bar:
+        task = bar.add_task(f"Sync {name}", total=None, current="")
+
+        def update(p: SyncProgress) -> None:
+            bar.update(task, total=p.total, completed=p.done, current=p.current[-50:])
+
+        yield update
+
+
+@contextmanager
+def embed_progress(console: Console) -> Iterator[Callable[[EmbedProgress], None]]:
+    with _progress(console) as bar:
+        task = bar.add_task("Vektoren", total=None, current="")
+
+        def update(p: EmbedProgress) -> None:
+            bar.update(task, total=p.total, completed=p.done, current=f"{p.per_second:.1f}/s")
+
+        yield update
+
+
+def run_embedding(app: Wissenswerk, on_progress: Callable[[EmbedProgress], None]) -> EmbedProgress:
+    assert app.embedder is not None
+    return embed_missing(
+        app.store, app.embedder, app.settings.embeddings.batch_size, on_progress=on_progress
+    )
+
+
+# --- human output ------------------------------------------------------------------------
+def print_users(users: list[User]) -> None:
+    table = Table("Benutzer", "Gruppen", "aktiv")
+    for u in users:
+        table.add_row(u.name, ", ".join(u.groups), "ja" if u.active else "nein")
+    out.print(table)
+
+
+def print_sources(sources: list[SourceConfig]) -> None:
+    table = Table("Quelle", "Art", "Ordner", "Rechte")
+    for s in sources:
+        rights = f"ACL-Zuordnung ({len(s.acl_map)} Regeln)" if s.acl_mode == "acl_map" else "POSIX"
+        table.add_row(s.name, s.kind, s.location, rights)
+    out.print(table)
+
+
+def print_sync_report(console: Console, r: SyncReport) -> None:
+    console.print(
+        f"[bold]{r.source}[/]: {r.listed} Dateien · neu {r.added} · geändert {r.updated} · "
+        f"unverändert {r.unchanged} · gelöscht {r.deleted} · Rechte geändert "
+        f"{r.permissions_changed} · {r.chunks_written} Abschnitte · {r.seconds:.1f} s"
+    )
+    for path, reason in r.errors:
+        console.print(f"  [red]Fehler[/] {path}: {reason}", highlight=False)
+    for path in r.needs_ocr:
+        console.print(f"  [yellow]OCR nötig[/] {path}", highlight=False)
+    if r.without_readers:
+        console.print(
+            f"  [yellow]{len(r.without_readers)} Datei(en) ohne Leserechte[/] (keine Regel passt), "
+            f"z. B. {r.without_readers[0]}",
+            highlight=False,
+        )
+
+
+def print_status(console: Console, counts: dict[str, int], problems: list[ProblemRecord]) -> None:
+    console.print(
+        f"{counts['sources']} Quellen · {counts['documents']} Dokumente · {counts['chunks']} "
+        f"Abschnitte · {counts['errors']} Fehler · {counts['needs_ocr']} brauchen OCR · "
+        f"{counts['users']} Benutzer"
+    )
+    for p in problems:
+        console.print(f"  {p.status:9} {p.source}:{p.path} — {p.reason}", highlight=False)
+
+
+def _locator(path: str, member: str | None, page: int | None) -> str:
+    loc = path + (f" › {member}" if member else "")
+    return loc + (f", S. {page}" if page else "")
+
+
+def print_hits(result: SearchResult) -> None:
+    if not result.hits:
+        out.print("Keine Treffer.")
+        return
+    for i, hit in enumerate(result.hits, start=1):
+        out.print(f"[bold]{i}. {_locator(hit.path, hit.member, hit.page)}[/]  ({hit.source})")
+        snippet = " ".join(hit.text.split())
+        out.print(f"   {snippet[:300]}{'…' if len(snippet) > 300 else ''}", highlight=False)
+
+
+def print_answer(answer: Answer) -> None:
+    out.print(answer.answer, highlight=False)
+    if answer.citations:
+        out.print()
+        for c in answer.citations:
+            out.print(f"[{c.number}] {_locator(c.path, c.member, c.page)} ({c.source})")
+
+
+def print_eval(report: EvalReport) -> None:
+    table = Table("Kennzahl", "Wert")
+    for key, value in report.as_dict().items():
+        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
+    out.print(table)
+
+
+# --- batch questions ---------------------------------------------------------------------
+def ask_batch(app: Wissenswerk, path: Path) -> None:
+    """One JSON line out per line in; a bad line gets an error line, the batch goes on."""
+    with path.open(encoding="utf-8") as lines:
+        for line_no, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            item_id: Any = None
+            try:
+                item = json.loads(line)
+                item_id = item.get("id")
+                question, user = item["question"], item["user"]
+                answer = app.answerer.ask(question, user)
+                app.store.add_event(
+                    "question", user, {"question": question, "found": answer.found}
+                )
+                row = {"id": item_id, **answer_dict(answer)}
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+                row = {"id": item_id, "error": f"line {line_no}: invalid input ({exc})"}
+            except WissenswerkError as exc:
+                row = {"id": item_id, "error": str(exc)}
+            click.echo(json.dumps(row, ensure_ascii=False))
+
+
+# --- settings ----------------------------------------------------------------------------
+def settings_rows(settings: Settings, explicit_data_dir: Path | None) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+
+    def walk(model: BaseModel, prefix: str) -> None:
+        for name, field in type(model).model_fields.items():
+            value = getattr(model, name)
+            key = f"{prefix}{name}"
+            if isinstance(value, BaseModel):
+                walk(value, f"{key}.")
+                continue
+            env = "WISSENSWERK_" + key.upper().replace(".", "__")
+            if key == "data_dir" and explicit_data_dir is not None:
+                origin = "--data-dir"
+            elif env in os.environ:
+                origin = f"env {env}"
+            else:
+                origin = "default"
+            shown = "********" if isinstance(value, SecretStr) else str(value)
+            rows.append(
+                {"key": key, "value": shown, "origin": origin,
+                 "description": field.description or ""}
+            )
+
+    walk(settings, "")
+    return rows
+
+
+def print_settings(rows: list[dict[str, str]]) -> None:
+    table = Table("Einstellung", "Wert", "Herkunft", "Bedeutung")
+    for r in rows:
+        table.add_row(r["key"], r["value"], r["origin"], r["description"])
+    out.print(table)

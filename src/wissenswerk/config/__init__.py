@@ -1,0 +1,5 @@
+"""Typed settings."""
+
+from wissenswerk.config.settings import Settings
+
+__all__ = ["Settings"]

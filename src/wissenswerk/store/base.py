@@ -1,0 +1,185 @@
+"""The store protocol: everything callers may ask of a storage backend.
+
+SQLite (embedded default) implements it today; a PostgreSQL backend will implement the
+same methods, proven by the contract suite in ``tests/store/contract.py``. Callers never
+write SQL. Every write method is one transaction: after a crash the store holds either the
+old or the new state of a document, never a mix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+import numpy as np
+
+from wissenswerk.core.models import SourceConfig, User
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentState:
+    """What the store remembers of a file to decide cheaply whether it changed."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str | None
+    acl_key: str
+    status: str
+
+
+@dataclass(slots=True)
+class ChunkRecord:
+    chunk_key: str  # content-derived id
+    ordinal: int
+    text: str
+    context: str
+    page: int | None
+    member: str | None
+    heading_path: tuple[str, ...]
+    terms: dict[str, int]  # analysed term -> frequency
+    length: int  # number of analysed terms (BM25 document length)
+    embed_hash: str  # hash of the text the embedder sees; vectors are cached by it
+
+
+@dataclass(slots=True)
+class DocumentRecord:
+    source: str
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    acl: frozenset[str]
+    title: str | None
+    modified: datetime | None
+    language: str | None
+    status: str  # "indexed" | "needs_ocr"
+    parser: str
+    warnings: list[str] = field(default_factory=list)
+    chunks: list[ChunkRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChunk:
+    rowid: int
+    document_id: int
+    source: str
+    path: str
+    title: str | None
+    modified: datetime | None
+    text: str
+    context: str
+    page: int | None
+    member: str | None
+    heading_path: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkStats:
+    """Snapshot of per-chunk numbers the in-memory search structures need."""
+
+    generation: int
+    rowids: np.ndarray  # int64, ascending
+    acl_classes: np.ndarray  # int32, parallel to rowids
+    lengths: np.ndarray  # int32, parallel to rowids
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemRecord:
+    source: str
+    path: str
+    status: str  # "error" | "needs_ocr" | "warning"
+    reason: str
+
+
+class Store(Protocol):
+    # --- lifecycle -------------------------------------------------------------------
+    def close(self) -> None: ...
+
+    def generation(self) -> int:
+        """A number that changes whenever indexed content or permissions change."""
+        ...
+
+    # --- users and groups ------------------------------------------------------------
+    def upsert_user(self, name: str, groups: Iterable[str], active: bool = True) -> User: ...
+
+    def get_user(self, name: str) -> User | None: ...
+
+    def list_users(self) -> list[User]: ...
+
+    # --- sources ---------------------------------------------------------------------
+    def add_source(self, source: SourceConfig) -> None: ...
+
+    def get_source(self, name: str) -> SourceConfig | None: ...
+
+    def list_sources(self) -> list[SourceConfig]: ...
+
+    def remove_source(self, name: str) -> None: ...
+
+    # --- documents -------------------------------------------------------------------
+    def document_states(self, source: str) -> dict[str, DocumentState]: ...
+
+    def write_document(self, record: DocumentRecord) -> None:
+        """Insert or replace a document with its chunks and postings, atomically."""
+        ...
+
+    def record_problem(
+        self,
+        source: str,
+        path: str,
+        size: int,
+        mtime_ns: int,
+        acl: frozenset[str],
+        status: str,
+        reason: str,
+        content_hash: str | None = None,
+    ) -> None:
+        """Remember a file that could not be indexed (its old chunks are removed)."""
+        ...
+
+    def touch_document(self, source: str, path: str, size: int, mtime_ns: int) -> None:
+        """Record a new mtime for a file whose content did not change."""
+        ...
+
+    def set_document_acl(self, source: str, path: str, acl: frozenset[str]) -> None: ...
+
+    def delete_documents(self, source: str, paths: Sequence[str]) -> int: ...
+
+    def problems(self, source: str | None = None) -> list[ProblemRecord]: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+    # --- lexical index ---------------------------------------------------------------
+    def chunk_stats(self) -> ChunkStats: ...
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk rowids, term frequencies) of one analysed term."""
+        ...
+
+    def readable_classes(self, principals: Iterable[str]) -> list[int]: ...
+
+    # --- dense index -----------------------------------------------------------------
+    def missing_embeddings(self, model: str, limit: int) -> list[tuple[str, str]]:
+        """Up to ``limit`` (embed_hash, text) pairs of chunks without a vector for model."""
+        ...
+
+    def count_missing_embeddings(self, model: str) -> int: ...
+
+    def put_embeddings(self, model: str, items: Sequence[tuple[str, np.ndarray]]) -> None: ...
+
+    def vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk rowids ascending, float32 matrix) of all chunks embedded with model."""
+        ...
+
+    # --- reading chunks back ---------------------------------------------------------
+    def get_chunks(self, rowids: Sequence[int]) -> dict[int, StoredChunk]: ...
+
+    # --- sync runs -------------------------------------------------------------------
+    def start_run(self, source: str) -> int: ...
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, int]) -> None: ...
+
+    # --- domain events (audit log) ---------------------------------------------------
+    def add_event(self, kind: str, actor: str | None, payload: dict[str, object]) -> None: ...

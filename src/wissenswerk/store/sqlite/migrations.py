@@ -1,0 +1,127 @@
+"""Named, numbered schema migrations. ``PRAGMA user_version`` records the last one applied.
+
+Never edit a migration that has shipped; add a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "initial schema",
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta (key, value) VALUES ('generation', '0');
+
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+        CREATE TABLE user_groups (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            group_name TEXT NOT NULL,
+            PRIMARY KEY (user_id, group_name)
+        );
+
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            config TEXT NOT NULL,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+
+        -- Documents with the same ACL share one access class; search filters by class.
+        CREATE TABLE acl_classes (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
+        CREATE TABLE acl_class_principals (
+            principal TEXT NOT NULL,
+            class_id INTEGER NOT NULL REFERENCES acl_classes(id),
+            PRIMARY KEY (principal, class_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            content_hash TEXT,
+            acl_class_id INTEGER NOT NULL REFERENCES acl_classes(id),
+            title TEXT,
+            modified TEXT,
+            language TEXT,
+            status TEXT NOT NULL,
+            reason TEXT,
+            parser TEXT,
+            warnings TEXT NOT NULL DEFAULT '[]',
+            indexed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            UNIQUE (source_id, path)
+        );
+
+        CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            chunk_key TEXT NOT NULL,
+            ordinal INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            context TEXT NOT NULL,
+            page INTEGER,
+            member TEXT,
+            heading_path TEXT NOT NULL,
+            acl_class_id INTEGER NOT NULL,
+            length INTEGER NOT NULL,
+            embed_hash TEXT NOT NULL,
+            UNIQUE (document_id, ordinal)
+        );
+        CREATE INDEX chunks_embed_hash ON chunks (embed_hash);
+
+        CREATE TABLE postings (
+            term TEXT NOT NULL,
+            chunk_id INTEGER NOT NULL,
+            tf INTEGER NOT NULL,
+            PRIMARY KEY (term, chunk_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX postings_chunk ON postings (chunk_id);
+
+        -- Vectors are keyed by the hash of the embedded text, so unchanged passages of a
+        -- changed or moved file are never embedded twice.
+        CREATE TABLE embeddings (
+            model TEXT NOT NULL,
+            embed_hash TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (model, embed_hash)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE sync_runs (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            finished_at TEXT,
+            status TEXT NOT NULL,
+            counts TEXT NOT NULL DEFAULT '{}'
+        );
+
+        -- Domain events (questions, denials, admin actions); the audit log builds on it.
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            kind TEXT NOT NULL,
+            actor TEXT,
+            payload TEXT NOT NULL DEFAULT '{}'
+        );
+        """,
+    ),
+]
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    (current,) = conn.execute("PRAGMA user_version").fetchone()
+    for number, (_name, script) in enumerate(MIGRATIONS, start=1):
+        if number <= current:
+            continue
+        # executescript commits first; the version bump is part of the script so a crash
+        # mid-migration leaves the old version number and the script re-runs.
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
