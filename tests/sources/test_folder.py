@@ -34,11 +34,11 @@ def test_lists_files_with_acl_map_and_skips_lock_files(tmp_path: Path) -> None:
 
 def test_posix_bits_decide_readers(tmp_path: Path) -> None:
     make_share(tmp_path)
-    os.chmod(tmp_path, 0o755)
-    os.chmod(tmp_path / "Allgemein", 0o755)
-    os.chmod(tmp_path / "Allgemein" / "info.txt", 0o644)
-    os.chmod(tmp_path / "Personal" / "gehalt.txt", 0o640)
-    os.chmod(tmp_path / "Personal", 0o750)
+    (tmp_path).chmod(0o755)
+    (tmp_path / "Allgemein").chmod(0o755)
+    (tmp_path / "Allgemein" / "info.txt").chmod(0o644)
+    (tmp_path / "Personal" / "gehalt.txt").chmod(0o640)
+    (tmp_path / "Personal").chmod(0o750)
     owner = pwd.getpwuid(os.getuid()).pw_name
     group = grp.getgrgid((tmp_path / "Personal" / "gehalt.txt").stat().st_gid).gr_name
     source = FolderSource(SourceConfig("s", "folder", str(tmp_path)))
@@ -46,7 +46,7 @@ def test_posix_bits_decide_readers(tmp_path: Path) -> None:
     assert EVERYONE in items["Allgemein/info.txt"]
     assert items["Personal/gehalt.txt"] == {f"user:{owner}", f"group:{group}"}
     # World-readable file in a folder others cannot enter: not readable by everyone.
-    os.chmod(tmp_path / "Personal" / "gehalt.txt", 0o644)
+    (tmp_path / "Personal" / "gehalt.txt").chmod(0o644)
     items = {i.path: i.acl for i in source.list_items()}
     assert EVERYONE not in items["Personal/gehalt.txt"]
 

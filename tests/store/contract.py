@@ -70,7 +70,10 @@ class StoreContract:
 
     def test_sources_roundtrip(self, store: Store) -> None:
         cfg = SourceConfig(
-            name="s", kind="folder", location="/x", acl_mode="acl_map",
+            name="s",
+            kind="folder",
+            location="/x",
+            acl_mode="acl_map",
             acl_map=(("", ("everyone",)), ("Personal", ("group:personal",))),
         )
         store.add_source(cfg)

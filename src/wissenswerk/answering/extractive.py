@@ -76,7 +76,10 @@ class ExtractiveAnswerer:
         user = service.user(user_name)
         stats = service.snapshot.stats()
         weights = idf_weights(
-            service.store, service.snapshot, result.query_terms, stats,
+            service.store,
+            service.snapshot,
+            result.query_terms,
+            stats,
             service.readable_mask(user, stats),
         )
         total_weight = sum(weights.values())

@@ -137,11 +137,15 @@ def sources() -> None:
 @sources.command("add")
 @click.argument("name")
 @click.option(
-    "--folder", type=click.Path(path_type=Path, file_okay=False), required=True,
+    "--folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
     help="Lokaler oder eingebundener Ordner (z. B. ein SMB-Share).",
 )
 @click.option(
-    "--acl-map", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+    "--acl-map",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
     help="CSV path_prefix,groups; ohne: POSIX-Leserechte der Dateien.",
 )
 @pass_state
@@ -284,7 +288,9 @@ def search(state: State, query: str, user: str, limit: int | None, as_json: bool
 @click.argument("question", required=False)
 @click.option("--user", "user", default=None, help="Frage mit den Rechten dieses Benutzers.")
 @click.option(
-    "--batch", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+    "--batch",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
     help='JSONL mit {"id","question","user"} je Zeile; Ausgabe eine JSON-Zeile je Eingabe.',
 )
 @click.option("--json", "as_json", is_flag=True)
@@ -302,8 +308,9 @@ def ask(
     with handled(as_json):
         answer = state.app.answerer.ask(question, user)
         state.app.store.add_event(
-            "question", user, {"question": question, "found": answer.found,
-                               "citations": len(answer.citations)},
+            "question",
+            user,
+            {"question": question, "found": answer.found, "citations": len(answer.citations)},
         )
     if as_json:
         click.echo(json.dumps(output.answer_dict(answer), ensure_ascii=False))
@@ -340,7 +347,7 @@ def eval_cmd(
 @pass_state
 def demo(state: State, no_embed: bool) -> None:
     """Beispielfirma anlegen, indexieren und Beispielfragen beantworten."""
-    from wissenswerk.demo.runner import run_demo
+    from wissenswerk.cli.demo import run_demo
 
     with handled():
         run_demo(state, console=Console(), embed=not no_embed)

@@ -212,9 +212,7 @@ def ask_batch(app: Wissenswerk, path: Path) -> None:
                 item_id = item.get("id")
                 question, user = item["question"], item["user"]
                 answer = app.answerer.ask(question, user)
-                app.store.add_event(
-                    "question", user, {"question": question, "found": answer.found}
-                )
+                app.store.add_event("question", user, {"question": question, "found": answer.found})
                 row = {"id": item_id, **answer_dict(answer)}
             except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
                 row = {"id": item_id, "error": f"line {line_no}: invalid input ({exc})"}
@@ -243,8 +241,12 @@ def settings_rows(settings: Settings, explicit_data_dir: Path | None) -> list[di
                 origin = "default"
             shown = "********" if isinstance(value, SecretStr) else str(value)
             rows.append(
-                {"key": key, "value": shown, "origin": origin,
-                 "description": field.description or ""}
+                {
+                    "key": key,
+                    "value": shown,
+                    "origin": origin,
+                    "description": field.description or "",
+                }
             )
 
     walk(settings, "")

@@ -28,7 +28,8 @@ class OpenAICompatibleEmbedder:
             from openai import OpenAI
         except ImportError as exc:
             raise EmbeddingError(
-                "The embeddings provider 'openai' needs the extra: pip install 'wissenswerk[openai]'"
+                "The embeddings provider 'openai' needs the extra: "
+                "pip install 'wissenswerk[openai]'"
             ) from exc
         self._client = OpenAI(base_url=url, api_key=api_key or "none", timeout=timeout_s)
         self._url = url

@@ -66,8 +66,11 @@ class EvalReport:
 
 def _progress(console: Console | None) -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=console,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
         disable=console is None or not console.is_terminal,
     )
 
@@ -110,9 +113,18 @@ def _evaluate(app: object, data: BeirSet, console: Console | None) -> EvalReport
             chunks += len(records)
             store.write_document(
                 DocumentRecord(
-                    source=EVAL_SOURCE, path=doc_id, size=len(text), mtime_ns=0,
-                    content_hash=doc_id, acl=acl, title=title or None, modified=now,
-                    language=language, status="indexed", parser="beir", chunks=records,
+                    source=EVAL_SOURCE,
+                    path=doc_id,
+                    size=len(text),
+                    mtime_ns=0,
+                    content_hash=doc_id,
+                    acl=acl,
+                    title=title or None,
+                    modified=now,
+                    language=language,
+                    status="indexed",
+                    parser="beir",
+                    chunks=records,
                 )
             )
             bar.advance(task)
@@ -122,7 +134,9 @@ def _evaluate(app: object, data: BeirSet, console: Console | None) -> EvalReport
         with _progress(console) as bar:
             task = bar.add_task("Embed", total=None)
             done = embed_missing(
-                store, app.embedder, app.settings.embeddings.batch_size,
+                store,
+                app.embedder,
+                app.settings.embeddings.batch_size,
                 on_progress=lambda p: bar.update(task, total=p.total, completed=p.done),
             )
         embed_seconds = done.seconds

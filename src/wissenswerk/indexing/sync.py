@@ -147,16 +147,18 @@ class Syncer:
                 if on_progress:
                     on_progress(progress)
             unlisted = [prefix for prefix, _ in source.listing_errors]
-            report.errors.extend((prefix or "/", reason) for prefix, reason in source.listing_errors)
+            report.errors.extend(
+                (prefix or "/", reason) for prefix, reason in source.listing_errors
+            )
             seen = {item.path for item in items}
             gone = sorted(p for p in states if p not in seen and not _under(p, unlisted))
             report.deleted = self.store.delete_documents(source.name, gone)
             status = "completed"
         finally:
             report.seconds = time.monotonic() - started
-            self.store.finish_run(run_id, status, {
-                k: v for k, v in report.as_dict().items() if isinstance(v, int)
-            })
+            self.store.finish_run(
+                run_id, status, {k: v for k, v in report.as_dict().items() if isinstance(v, int)}
+            )
         return report
 
     def _sync_item(
@@ -201,8 +203,12 @@ class Syncer:
         if not chunks and parsed.needs_ocr:
             pages = ", ".join(map(str, parsed.needs_ocr_pages[:10]))
             self._problem(
-                source, item, "needs_ocr", f"no text layer (scanned) on pages {pages}; needs OCR",
-                content_hash, report,
+                source,
+                item,
+                "needs_ocr",
+                f"no text layer (scanned) on pages {pages}; needs OCR",
+                content_hash,
+                report,
             )
             report.needs_ocr.append(item.path)
             return
@@ -255,7 +261,13 @@ class Syncer:
         report: SyncReport,
     ) -> None:
         self.store.record_problem(
-            source.name, item.path, item.size, item.mtime_ns, item.acl, status, reason,
+            source.name,
+            item.path,
+            item.size,
+            item.mtime_ns,
+            item.acl,
+            status,
+            reason,
             content_hash,
         )
         if status == "error":

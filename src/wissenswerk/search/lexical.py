@@ -64,7 +64,10 @@ class LexicalRetriever:
 
 
 def idf_weights(
-    store: Store, snapshot: SearchSnapshot, terms: Sequence[str], stats: ChunkStats,
+    store: Store,
+    snapshot: SearchSnapshot,
+    terms: Sequence[str],
+    stats: ChunkStats,
     readable: np.ndarray,
 ) -> dict[str, float]:
     """BM25 idf of each term over the readable chunks (0 for terms found nowhere)."""

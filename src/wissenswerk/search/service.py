@@ -73,10 +73,12 @@ class SearchService:
             dense = self.snapshot.dense(self.embedder.key, stats)
             if dense.matrix.size:
                 qvec = self.embedder.embed_queries([query])[0]
-                rankings.append((dense_search(dense, qvec, readable, k), self.settings.dense_weight))
+                rankings.append(
+                    (dense_search(dense, qvec, readable, k), self.settings.dense_weight)
+                )
                 dense_used = True
-        fused_pos, fused_scores = rrf(rankings, self.settings.rrf_k) if dense_used else (
-            lex_pos, lex_scores
+        fused_pos, fused_scores = (
+            rrf(rankings, self.settings.rrf_k) if dense_used else (lex_pos, lex_scores)
         )
         lex_rank = {int(p): r for r, p in enumerate(lex_pos.tolist(), start=1)}
         dense_rank: dict[int, int] = {}
@@ -90,7 +92,9 @@ class SearchService:
         rowids = stats.rowids[top_pos]
         chunks = self.store.get_chunks(rowids.tolist())
         hits = []
-        for pos, rowid, score in zip(top_pos.tolist(), rowids.tolist(), fused_scores[:limit].tolist(), strict=True):
+        for pos, rowid, score in zip(
+            top_pos.tolist(), rowids.tolist(), fused_scores[:limit].tolist(), strict=True
+        ):
             chunk = chunks.get(rowid)
             if chunk is None:  # deleted since the snapshot; skip rather than fail
                 continue

@@ -47,7 +47,9 @@ def _group_name(gid: int) -> str:
         return str(gid)
 
 
-def _grants(st: os.stat_result, principal: str, owner_bit: int, group_bit: int, other_bit: int) -> bool:
+def _grants(
+    st: os.stat_result, principal: str, owner_bit: int, group_bit: int, other_bit: int
+) -> bool:
     mode = st.st_mode
     if mode & other_bit:
         return True
@@ -89,7 +91,9 @@ class FolderSource:
         root_stat = self.root.stat()
         yield from self._walk(self.root, "", [root_stat])
 
-    def _walk(self, folder: Path, rel: str, ancestors: list[os.stat_result]) -> Iterator[SourceItem]:
+    def _walk(
+        self, folder: Path, rel: str, ancestors: list[os.stat_result]
+    ) -> Iterator[SourceItem]:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
@@ -133,4 +137,6 @@ class FolderSource:
         try:
             return path.read_bytes()
         except OSError as exc:
-            raise SourceError(f"Source {self.name!r}: cannot read {item.path}: {exc.strerror}.") from exc
+            raise SourceError(
+                f"Source {self.name!r}: cannot read {item.path}: {exc.strerror}."
+            ) from exc

@@ -90,9 +90,7 @@ class SQLiteStore:
                 self._conn.execute("COMMIT")
 
     def _bump_generation(self, conn: sqlite3.Connection) -> None:
-        conn.execute(
-            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
-        )
+        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
 
     def generation(self) -> int:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
@@ -119,9 +117,7 @@ class SQLiteStore:
         return User(name=name, groups=tuple(clean), active=active)
 
     def get_user(self, name: str) -> User | None:
-        row = self._conn.execute(
-            "SELECT id, active FROM users WHERE name = ?", (name,)
-        ).fetchone()
+        row = self._conn.execute("SELECT id, active FROM users WHERE name = ?", (name,)).fetchone()
         if row is None:
             return None
         groups = [

@@ -1,8 +1,8 @@
 """``wissenswerk demo``: a fictional company's file share, indexed and asked.
 
-The share ships inside the package (``demo/share``); it is copied into the data directory
-so the source points at a stable, writable place. Re-running the demo re-syncs
-incrementally and therefore finishes in seconds.
+The share ships inside the package (``wissenswerk/demo/share``); it is copied into the
+data directory so the source points at a stable, writable place. Re-running the demo
+re-syncs incrementally and therefore finishes in seconds.
 """
 
 from __future__ import annotations
@@ -37,10 +37,12 @@ def run_demo(state: State, console: Console, embed: bool = True) -> None:
     app = state.app
     data_dir = app.settings.data_dir.resolve()
     share = data_dir / "demo-share"
-    console.print(Panel.fit(
-        "[bold]wissenswerk Demo[/] — Hoffmann Antriebstechnik GmbH (fiktiv)\n"
-        f"Datenverzeichnis: {data_dir}"
-    ))
+    console.print(
+        Panel.fit(
+            "[bold]wissenswerk Demo[/] — Hoffmann Antriebstechnik GmbH (fiktiv)\n"
+            f"Datenverzeichnis: {data_dir}"
+        )
+    )
     if not share.exists():
         shutil.copytree(demo_files() / "share", share)
     users = app.import_users(demo_files() / "users.csv")
@@ -67,9 +69,9 @@ def run_demo(state: State, console: Console, embed: bool = True) -> None:
             _show(app, console, restricted["question"], user)
     console.print(
         "\nWeiter ausprobieren:\n"
-        f"  wissenswerk --data-dir {data_dir} ask \"Wie lang ist das Wartungsintervall?\" "
+        f'  wissenswerk --data-dir {data_dir} ask "Wie lang ist das Wartungsintervall?" '
         "--user anna.schmidt\n"
-        f"  wissenswerk --data-dir {data_dir} search \"Reisekosten\" --user tom.becker\n"
+        f'  wissenswerk --data-dir {data_dir} search "Reisekosten" --user tom.becker\n'
         f"  wissenswerk --data-dir {data_dir} status",
         highlight=False,
     )

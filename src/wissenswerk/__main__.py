@@ -1,0 +1,3 @@
+from wissenswerk.cli.main import main
+
+main()
