@@ -1,4 +1,3 @@
 """wissenswerk: on-premise knowledge platform for the German Mittelstand."""
 
 __version__ = "0.1.0"
-

@@ -29,7 +29,7 @@ def make_share(root: Path) -> None:
         (folder / f"dokument_{i:03}.md").write_text(
             f"# Dokument {i}\n\n" + "\n\n".join(paragraphs), encoding="utf-8"
         )
-    (root / "acl.csv").write_text("path_prefix,groups\n,alle\nOrdner1,technik\n", "utf-8")
+    (root.parent / "acl.csv").write_text("path_prefix,groups\n,alle\nOrdner1,technik\n", "utf-8")
 
 
 def cli(data_dir: Path, *args: str) -> list[str]:
@@ -50,7 +50,7 @@ def setup_source(data_dir: Path, share: Path) -> None:
             "--folder",
             str(share),
             "--acl-map",
-            str(share / "acl.csv"),
+            str(share.parent / "acl.csv"),
         ),
         check=True,
         env=env(),

@@ -8,6 +8,7 @@ answer says so instead of quoting something loosely related. Language-model answ
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from wissenswerk.analysis import Analyzer
@@ -19,6 +20,11 @@ from wissenswerk.search.lexical import idf_weights
 from wissenswerk.search.service import SearchService
 
 MAX_QUOTE_CHARS = 400
+PART_CREDIT = 0.6  # a compound's parts found separately count this much of the word
+_WORDS = re.compile(r"\w(?:[\w.,]*\w)?")
+# "wie lang", "wie viele", "how much": the word after the question word asks for the
+# answer; it need not appear in the passage.
+_QUESTION_WORDS = frozenset({"wie", "how"})
 
 _TEXTS = {
     "de": {
@@ -48,6 +54,18 @@ class _Candidate:
     sentence: str
     score: float
     coverage: float
+
+
+def quote_units(text: str) -> list[str]:
+    """What can be quoted: table rows as they are, prose split into sentences."""
+    units: list[str] = []
+    for line in text.split("\n"):
+        if " | " in line:
+            if ": " in line:  # a rendered row; a bare header line says nothing
+                units.append(line.strip())
+        else:
+            units.extend(split_sentences(line))
+    return units
 
 
 def _quote(sentence: str, max_chars: int = MAX_QUOTE_CHARS) -> str:
@@ -82,23 +100,33 @@ class ExtractiveAnswerer:
             stats,
             service.readable_mask(user, stats),
         )
-        total_weight = sum(weights.values())
+        groups = self._word_groups(question)
+        group_weights = [max(weights.get(t, 0.0) for t in g) for g in groups]
+        total_weight = sum(group_weights)
 
         def coverage(text: str) -> float:
+            """Share of the question's words (idf-weighted) found in text; a word counts
+            fully when all its terms (whole compound and parts, hyphen parts) are there,
+            partly otherwise ("HX-100" is not "HX-200")."""
             if total_weight <= 0:
                 return 0.0
             present = set(self.analyzer.index_terms(text))
-            return sum(w for t, w in weights.items() if t in present) / total_weight
+            got = 0.0
+            for group, weight in zip(groups, group_weights, strict=True):
+                found = sum(t in present for t in group)
+                if found == len(group):
+                    got += weight
+                else:
+                    got += weight * PART_CREDIT * found / len(group)
+            return got / total_weight
 
         hits, notes = self._prefer_newer_versions(result.hits, texts)
         candidates: list[_Candidate] = []
         for rank, hit in enumerate(hits):
-            chunk_cov = coverage(f"{hit.context}\n{hit.text}")
-            dense_ok = (hit.dense_score or 0.0) >= self.settings.min_dense_similarity
-            if chunk_cov < self.settings.min_coverage and not dense_ok:
+            if not self._is_evidence(hit, coverage(f"{hit.context}\n{hit.text}")):
                 continue
             rank_bonus = 1.0 / (1.0 + rank)
-            for sentence in split_sentences(hit.text):
+            for sentence in quote_units(hit.text):
                 if len(sentence.split()) < 3:
                     continue
                 cov = coverage(sentence)
@@ -133,6 +161,28 @@ class ExtractiveAnswerer:
         lines += [f"„{c.quote}“ [{c.number}]" for c in citations]
         lines += notes
         return Answer(answer="\n".join(lines), found=True, citations=citations, notes=notes)
+
+    def _is_evidence(self, hit: Hit, chunk_coverage: float) -> bool:
+        """Enough to quote? Without vectors, the question's words must be there; with them,
+        a very close passage counts alone and a close one needs the words too."""
+        s = self.settings
+        if hit.dense_score is None:
+            return chunk_coverage >= s.min_coverage
+        if hit.dense_score >= s.min_dense_similarity:
+            return True
+        return chunk_coverage >= s.min_coverage and hit.dense_score >= s.min_dense_with_terms
+
+    def _word_groups(self, question: str) -> list[tuple[str, ...]]:
+        """Per word of the question: its whole term first, then compound parts."""
+        groups: dict[tuple[str, ...], None] = {}
+        words = _WORDS.findall(question)
+        for i, word in enumerate(words):
+            if i > 0 and words[i - 1].lower() in _QUESTION_WORDS:
+                continue
+            terms = tuple(self.analyzer.query_terms(word))
+            if terms:
+                groups.setdefault(terms, None)
+        return list(groups)
 
     def _prefer_newer_versions(
         self, hits: list[Hit], texts: dict[str, str]

@@ -77,7 +77,15 @@ class AnsweringSettings(BaseModel):
         ),
     )
     min_dense_similarity: float = Field(
-        0.84, description="Cosine similarity at which a passage counts as evidence on its own."
+        0.865,
+        description=(
+            "Cosine similarity at which a passage counts as evidence on its own (calibrated "
+            "for multilingual-e5-small; other embedders need their own value)."
+        ),
+    )
+    min_dense_with_terms: float = Field(
+        0.82,
+        description="Lower similarity that suffices when the passage also has min_coverage.",
     )
 
 

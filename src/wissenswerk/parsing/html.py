@@ -147,6 +147,9 @@ def _main_content(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     return body if body is not None else root
 
 
+_BR = "\x00"
+
+
 class _Collector:
     def __init__(self) -> None:
         self.doc = ParsedDocument()
@@ -157,7 +160,8 @@ class _Collector:
         return tuple(text for _, text in self.headings)
 
     def flush(self) -> None:
-        lines = (" ".join(line.split()) for line in "".join(self.buffer).split("\n"))
+        # Newlines in HTML source are plain whitespace; only <br> breaks a line.
+        lines = (" ".join(line.split()) for line in "".join(self.buffer).split(_BR))
         text = "\n".join(line for line in lines if line)
         self.buffer.clear()
         if text:
@@ -182,7 +186,7 @@ class _Collector:
             if lines:
                 self.doc.blocks.append(Block("\n".join(lines), heading_path=self.path()))
         elif tag == "br":
-            self.buffer.append("\n")
+            self.buffer.append(_BR)
         elif tag in _BLOCK_TAGS or tag in ("ul", "ol"):
             self.flush()
             self.buffer.append(element.text or "")

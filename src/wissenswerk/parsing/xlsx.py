@@ -27,7 +27,9 @@ from wissenswerk.parsing.tables import ROWS_PER_BLOCK, looks_like_header, table_
 if TYPE_CHECKING:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-_DECIMALS = re.compile(r"0[.,](0+)")
+_DECIMALS = re.compile(r"0\.(0+)")
+# A currency or unit written after the digits: '"€"', '[$€-407]' or a bare € sign.
+_UNIT = re.compile(r'(?:0|#)[^"\[€]*(?:"([^"]+)"|\[\$([^\]-]+)[^\]]*\]|(€))')
 # ValueError, TypeError, AttributeError: package parts missing or of the wrong kind.
 _READ_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError, *PACKAGE_ERRORS)
 _LOAD_ERRORS: tuple[type[Exception], ...] = (InvalidFileException, AttributeError, *_READ_ERRORS)
@@ -110,15 +112,13 @@ def _rows(sheet: ReadOnlyWorksheet) -> Iterator[list[str]]:
 
 
 def format_cell(value: object, number_format: str | None = None) -> str:
-    """A cell as German Excel displays it (without thousands separators)."""
+    """A cell as German Excel displays it: "4.850,00 €", "19%", "31.12.2024"."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "WAHR" if value else "FALSCH"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return _format_number(value, number_format or "General")
+    if isinstance(value, int | float):
+        return _format_number(float(value), number_format or "General")
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
             return value.strftime("%d.%m.%Y")
@@ -131,14 +131,29 @@ def format_cell(value: object, number_format: str | None = None) -> str:
 
 
 def _format_number(value: float, number_format: str) -> str:
-    percent = number_format.endswith("%")
+    # Only the positive section matters for display of the value's digits; the format
+    # codes use US notation (',' groups thousands, '.' marks decimals).
+    section = number_format.split(";")[0]
+    percent = "%" in section
     if percent:
         value *= 100
-    match = _DECIMALS.search(number_format)
+    match = _DECIMALS.search(section)
     if match:
-        text = f"{value:.{len(match.group(1))}f}"
-    elif "0" in number_format and "." not in number_format and "," not in number_format:
-        text = f"{value:.0f}"  # "0" or "0%": Excel rounds to whole numbers
+        decimals: int | None = len(match.group(1))
+    elif "0" in section:
+        decimals = 0  # "0" or "0%": Excel rounds to whole numbers
     else:
-        text = f"{value:.15g}"  # General: hide binary noise like 0.30000000000000004
-    return text.replace(".", ",") + ("%" if percent else "")
+        decimals = None  # General
+    if decimals is None:
+        text = f"{value:.15g}"  # hide binary noise like 0.30000000000000004
+        if "e" not in text and float(text).is_integer():
+            text = str(int(float(text)))
+    elif "#,##" in section or "0,0" in section:
+        text = f"{value:,.{decimals}f}"
+    else:
+        text = f"{value:.{decimals}f}"
+    # Swap to German separators: 1,234.5 -> 1.234,5
+    text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    unit = _UNIT.search(section)
+    suffix = " " + (unit.group(1) or unit.group(2) or unit.group(3)).strip() if unit else ""
+    return text + ("%" if percent else "") + suffix

@@ -70,12 +70,13 @@ def idf_weights(
     stats: ChunkStats,
     readable: np.ndarray,
 ) -> dict[str, float]:
-    """BM25 idf of each term over the readable chunks (0 for terms found nowhere)."""
+    """BM25 idf of each term over the readable chunks. A term found nowhere gets the
+    highest possible idf: a question about something absent must not look well covered."""
     n_docs = int(readable.sum())
     weights: dict[str, float] = {}
     for term in dict.fromkeys(terms):
         ids, _ = store.postings(term)
         pos, ok = snapshot.positions(stats, ids)
         df = int((ok & readable[pos]).sum()) if len(ids) else 0
-        weights[term] = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)) if df else 0.0
+        weights[term] = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
     return weights
