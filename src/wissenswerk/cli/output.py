@@ -145,7 +145,8 @@ def print_sync_report(console: Console, r: SyncReport) -> None:
     console.print(
         f"[bold]{r.source}[/]: {r.listed} Dateien · neu {r.added} · geändert {r.updated} · "
         f"unverändert {r.unchanged} · gelöscht {r.deleted} · Rechte geändert "
-        f"{r.permissions_changed} · {r.chunks_written} Abschnitte · {r.seconds:.1f} s"
+        f"{r.permissions_changed} · Fehler {len(r.errors)} · OCR nötig {len(r.needs_ocr)} · "
+        f"{r.chunks_written} Abschnitte · {r.seconds:.1f} s"
     )
     for path, reason in r.errors:
         console.print(f"  [red]Fehler[/] {path}: {reason}", highlight=False)
