@@ -8,6 +8,7 @@ import csv
 import io
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from wissenswerk.analysis import Analyzer
 from wissenswerk.answering import ExtractiveAnswerer
@@ -15,27 +16,30 @@ from wissenswerk.chunking import StructuredChunker
 from wissenswerk.config.settings import Settings
 from wissenswerk.core.errors import ConfigError
 from wissenswerk.core.models import SourceConfig, User
-from wissenswerk.embeddings import Embedder, build_embedder
+from wissenswerk.embeddings import Embedder
 from wissenswerk.indexing import Syncer
 from wissenswerk.parsing import ParserRegistry
 from wissenswerk.parsing.base import ParseLimits
+from wissenswerk.plugins import Plugins
 from wissenswerk.search.service import SearchService
 from wissenswerk.sources.acl_map import load_acl_map
 from wissenswerk.sources.base import Source
-from wissenswerk.sources.registry import build_source
 from wissenswerk.store.sqlite.store import SQLiteStore
 
 MB = 1024 * 1024
 
 
 class Wissenswerk:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, plugins: Plugins | None = None) -> None:
         self.settings = settings
+        self.plugins = plugins or Plugins()
         self.store = SQLiteStore(settings.data_dir)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> Wissenswerk:
-        return cls(settings or Settings())
+    def from_settings(
+        cls, settings: Settings | None = None, plugins: Plugins | None = None
+    ) -> Wissenswerk:
+        return cls(settings or Settings(), plugins)
 
     def close(self) -> None:
         self.store.close()
@@ -58,7 +62,7 @@ class Wissenswerk:
 
     @cached_property
     def parsers(self) -> ParserRegistry:
-        return ParserRegistry()
+        return self.plugins.parser_registry()
 
     @cached_property
     def chunker(self) -> StructuredChunker:
@@ -67,7 +71,7 @@ class Wissenswerk:
 
     @cached_property
     def embedder(self) -> Embedder | None:
-        return build_embedder(self.settings.embeddings)
+        return self.plugins.build_embedder(self.settings.embeddings)
 
     @cached_property
     def syncer(self) -> Syncer:
@@ -125,4 +129,10 @@ class Wissenswerk:
             from wissenswerk.core.errors import UnknownSourceError
 
             raise UnknownSourceError(name)
-        return build_source(config)
+        return self.plugins.build_source(config)
+
+    # --- domain events ---------------------------------------------------------------
+    def emit(self, kind: str, actor: str | None, payload: dict[str, Any]) -> None:
+        """Record a domain event (the audit log reads these) and tell plugins about it."""
+        self.store.add_event(kind, actor, payload)
+        self.plugins.hook.track_event(kind=kind, actor=actor, payload=payload)

@@ -307,7 +307,7 @@ def ask(
         raise click.UsageError("Give a QUESTION and --user, or --batch FILE.jsonl.")
     with handled(as_json):
         answer = state.app.answerer.ask(question, user)
-        state.app.store.add_event(
+        state.app.emit(
             "question",
             user,
             {"question": question, "found": answer.found, "citations": len(answer.citations)},
@@ -372,6 +372,9 @@ def config_show(state: State, as_json: bool) -> None:
 
 
 def main() -> None:
+    from wissenswerk.plugins import Plugins
+
+    Plugins().hook.register_commands(cli=cli)
     cli(prog_name="wissenswerk")
 
 

@@ -213,7 +213,7 @@ def ask_batch(app: Wissenswerk, path: Path) -> None:
                 item_id = item.get("id")
                 question, user = item["question"], item["user"]
                 answer = app.answerer.ask(question, user)
-                app.store.add_event("question", user, {"question": question, "found": answer.found})
+                app.emit("question", user, {"question": question, "found": answer.found})
                 row = {"id": item_id, **answer_dict(answer)}
             except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
                 row = {"id": item_id, "error": f"line {line_no}: invalid input ({exc})"}

