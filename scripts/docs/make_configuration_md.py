@@ -1,6 +1,6 @@
 """Write docs/configuration.md from the settings model (tests/test_docs.py checks it is current).
 
-    python scripts/docs/make_configuration_md.py
+python scripts/docs/make_configuration_md.py
 """
 
 from __future__ import annotations
