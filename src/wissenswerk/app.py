@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,11 @@ from wissenswerk.config.settings import Settings
 from wissenswerk.core.errors import ConfigError
 from wissenswerk.core.models import SourceConfig, User
 from wissenswerk.embeddings import Embedder
-from wissenswerk.indexing import Syncer
+from wissenswerk.indexing import EmbedProgress, Syncer, embed_missing
 from wissenswerk.parsing import ParserRegistry
 from wissenswerk.parsing.base import ParseLimits
 from wissenswerk.plugins import Plugins
-from wissenswerk.search.service import SearchService
+from wissenswerk.search.service import DenseRetriever, SearchService
 from wissenswerk.sources.acl_map import load_acl_map
 from wissenswerk.sources.base import Source
 from wissenswerk.store.sqlite.store import SQLiteStore
@@ -71,7 +72,20 @@ class Wissenswerk:
 
     @cached_property
     def embedder(self) -> Embedder | None:
+        """The main dense embedder (None when dense search is off)."""
         return self.plugins.build_embedder(self.settings.embeddings)
+
+    @cached_property
+    def embedders(self) -> list[Embedder]:
+        """Every configured dense embedder, main first; each needs its vectors."""
+        out = [self.embedder] if self.embedder is not None else []
+        secondary = self.settings.embeddings.secondary_provider
+        if secondary != "none":
+            settings = self.settings.embeddings.model_copy(update={"provider": secondary})
+            built = self.plugins.build_embedder(settings)
+            if built is not None:
+                out.append(built)
+        return out
 
     @cached_property
     def syncer(self) -> Syncer:
@@ -79,11 +93,42 @@ class Wissenswerk:
 
     @cached_property
     def search(self) -> SearchService:
-        return SearchService(self.store, self.analyzer, self.embedder, self.settings.search)
+        s = self.settings.search
+        weights = [s.dense_weight, s.secondary_weight]
+        dense = [DenseRetriever(e, w) for e, w in zip(self.embedders, weights, strict=False)]
+        return SearchService(self.store, self.analyzer, dense, s)
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
         return ExtractiveAnswerer(self.search, self.analyzer, self.settings.answering)
+
+    def embed_missing(
+        self, on_progress: Callable[[EmbedProgress], None] | None = None
+    ) -> EmbedProgress:
+        """Compute the vectors every configured embedder still lacks; resumable."""
+        total = EmbedProgress(total=0)
+        for embedder in self.embedders:
+            done_before, seconds_before = total.done, total.seconds
+
+            def forward(
+                p: EmbedProgress, base: int = done_before, sec: float = seconds_before
+            ) -> None:
+                if on_progress:
+                    on_progress(
+                        EmbedProgress(
+                            total=base + p.total, done=base + p.done, seconds=sec + p.seconds
+                        )
+                    )
+
+            part = embed_missing(
+                self.store, embedder, self.settings.embeddings.batch_size, on_progress=forward
+            )
+            total = EmbedProgress(
+                total=total.total + part.total,
+                done=total.done + part.done,
+                seconds=total.seconds + part.seconds,
+            )
+        return total
 
     # --- administration --------------------------------------------------------------
     def import_users(self, path: Path) -> list[User]:

@@ -29,10 +29,7 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wissenswerk]:
     report = app.syncer.sync(app.source("demo"))
     assert report.errors == []
     assert report.needs_ocr  # the scanned PDFs are reported, not silently dropped
-    from wissenswerk.indexing import embed_missing
-
-    assert app.embedder is not None
-    embed_missing(app.store, app.embedder)
+    assert app.embed_missing().done > 0
     yield app
     app.close()
 

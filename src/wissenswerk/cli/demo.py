@@ -52,7 +52,7 @@ def run_demo(state: State, console: Console, embed: bool = True) -> None:
     with output.sync_progress(console, DEMO_SOURCE) as on_progress:
         report = app.syncer.sync(source, on_progress)
     output.print_sync_report(console, report)
-    if embed and app.embedder is not None:
+    if embed and app.embedders:
         with output.embed_progress(console) as on_progress:
             done = output.run_embedding(app, on_progress)
         if done.done:

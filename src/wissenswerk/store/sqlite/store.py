@@ -386,16 +386,19 @@ class SQLiteStore:
             try:
                 gen = self.generation()
                 rows = self._conn.execute(
-                    "SELECT id, acl_class_id, length FROM chunks ORDER BY id"
+                    "SELECT c.id, c.acl_class_id, c.length, "
+                    "CASE d.language WHEN 'de' THEN 0 WHEN 'en' THEN 1 ELSE -1 END "
+                    "FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY c.id"
                 ).fetchall()
             finally:
                 self._conn.execute("COMMIT")
-        arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
+        arr = np.array(rows, dtype=np.int64).reshape(-1, 4)
         return ChunkStats(
             generation=gen,
             rowids=arr[:, 0].copy(),
             acl_classes=arr[:, 1].astype(np.int32),
             lengths=arr[:, 2].astype(np.int32),
+            languages=arr[:, 3].astype(np.int8),
         )
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
