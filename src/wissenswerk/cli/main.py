@@ -324,9 +324,20 @@ def ask(
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--max-queries", type=click.IntRange(1), default=None, help="Stichprobe (Seed 0).")
 @click.option("--lexical-only", is_flag=True, help="Ohne Vektorsuche (schnell).")
+@click.option(
+    "--index-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Index hier behalten und beim nächsten Lauf wiederverwenden (z. B. zum Tunen).",
+)
 @pass_state
 def eval_cmd(
-    state: State, directory: Path, as_json: bool, max_queries: int | None, lexical_only: bool
+    state: State,
+    directory: Path,
+    as_json: bool,
+    max_queries: int | None,
+    lexical_only: bool,
+    index_dir: Path | None,
 ) -> None:
     """Suchqualität auf einem BEIR-Verzeichnis messen (corpus.jsonl, queries.jsonl, qrels/)."""
     from wissenswerk.evaluation.runner import run_beir
@@ -335,7 +346,9 @@ def eval_cmd(
         settings = state.settings()
         if lexical_only:
             settings.embeddings.provider = "none"
-        report = run_beir(directory, settings, max_queries=max_queries, progress=err)
+        report = run_beir(
+            directory, settings, max_queries=max_queries, progress=err, index_dir=index_dir
+        )
     if as_json:
         click.echo(json.dumps(report.as_dict()))
     else:

@@ -79,12 +79,15 @@ def run_beir(
     settings: Settings,
     max_queries: int | None = None,
     progress: Console | None = None,
+    index_dir: Path | None = None,
 ) -> EvalReport:
+    """Evaluate in a throw-away data directory, or in ``index_dir``, which keeps the index
+    and vectors so a re-run (e.g. with other fusion weights) skips indexing and embedding."""
     from wissenswerk.app import Wissenswerk
 
     data = load_beir(directory, max_queries=max_queries)
     with tempfile.TemporaryDirectory(prefix="wissenswerk-eval-") as tmp:
-        run_settings = settings.model_copy(update={"data_dir": Path(tmp)})
+        run_settings = settings.model_copy(update={"data_dir": index_dir or Path(tmp)})
         app = Wissenswerk.from_settings(run_settings)
         try:
             return _evaluate(app, data, progress)
@@ -99,6 +102,7 @@ def _evaluate(app: object, data: BeirSet, console: Console | None) -> EvalReport
     store = app.store
     store.upsert_user(EVAL_USER, [])
     store.add_source(SourceConfig(name=EVAL_SOURCE, kind="beir", location=data.name))
+    indexed = store.document_states(EVAL_SOURCE)
     acl = frozenset({EVERYONE})
     now = datetime.now(tz=UTC)
     started = time.perf_counter()
@@ -106,6 +110,9 @@ def _evaluate(app: object, data: BeirSet, console: Console | None) -> EvalReport
     with _progress(console) as bar:
         task = bar.add_task(f"Index {data.name}", total=len(data.docs))
         for doc_id, (title, text) in data.docs.items():
+            if doc_id in indexed:
+                bar.advance(task)
+                continue
             parsed = ParsedDocument(blocks=[Block(text=text)], title=title or None)
             language = app.analyzer.detect_language(f"{title}\n{text}"[:5000])
             records = chunk_records(app.chunker.chunk(parsed), app.analyzer, language)
@@ -168,6 +175,6 @@ def _evaluate(app: object, data: BeirSet, console: Console | None) -> EvalReport
         query_ms_p50=percentile(latencies, 50),
         query_ms_p95=percentile(latencies, 95),
         docs=len(data.docs),
-        chunks=chunks,
+        chunks=store.counts()["chunks"],
         queries=len(data.queries),
     )
