@@ -215,7 +215,8 @@ class Syncer:
         warnings = list(parsed.warnings)
         if parsed.needs_ocr:
             pages = ", ".join(map(str, parsed.needs_ocr_pages[:10]))
-            warnings.append(f"pages {pages} have no text layer and need OCR")
+            noun = "page" if len(parsed.needs_ocr_pages) == 1 else "pages"
+            warnings.append(f"{noun} {pages} without text layer (scanned): needs OCR")
             report.needs_ocr.append(item.path)
         if not chunks:
             warnings.append("no text found in the file")
