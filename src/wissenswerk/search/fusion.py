@@ -34,20 +34,24 @@ def convex(rankings: list[tuple[Ranking, float]]) -> Ranking:
     return _sorted(fused)
 
 
-def convex_z(rankings: list[tuple[Ranking, float]]) -> Ranking:
-    """Sum of weight * z-score, each ranking normalised over its own candidates.
+def convex_z(rankings: list[tuple[Ranking, float]], depth: int = 0) -> Ranking:
+    """Sum of weight * z-score, each ranking normalised over its top ``depth`` candidates.
 
-    Per ranking: z = (score - mean) / std over its candidate list, shifted so its weakest
-    candidate scores 0; a passage missing from a ranking contributes 0 there. Unlike RRF
-    this keeps *how much* better a passage is, which is what lets a confident retriever
-    outvote an unsure one (bench/research/RESULTS.md)."""
+    Per ranking: z = (score - mean) / std over its top ``depth`` scores, where a retriever
+    that found fewer candidates (BM25 for a rare term) counts the rest as score 0; then
+    shifted so the weakest of the ``depth`` scores is 0. A passage missing from a ranking
+    contributes 0 there. Unlike RRF this keeps *how much* better a passage is, which lets a
+    confident retriever outvote an unsure one (bench/research/RESULTS.md)."""
     fused: dict[int, float] = {}
     for (positions, scores), weight in rankings:
-        if len(scores) < 2 or weight == 0:
+        if len(scores) == 0 or weight == 0:
             continue
         values = scores.astype(np.float64)
-        z = (values - values.mean()) / max(float(values.std()), 1e-9)
-        z -= z.min()
+        padded = np.concatenate([values, np.zeros(max(0, depth - len(values)))])
+        if len(padded) < 2:
+            continue
+        mean, std = float(padded.mean()), max(float(padded.std()), 1e-9)
+        z = (values - mean) / std - (float(padded.min()) - mean) / std
         for pos, value in zip(positions.tolist(), z.tolist(), strict=True):
             fused[pos] = fused.get(pos, 0.0) + weight * value
     return _sorted(fused)

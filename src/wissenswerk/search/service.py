@@ -113,7 +113,7 @@ class SearchService:
             if self.settings.fusion == "rrf":
                 fused = rrf(rankings, self.settings.rrf_k)
             else:
-                fused = convex_z(rankings)
+                fused = convex_z(rankings, depth=min(k, int(readable.sum())))
         else:
             fused = lexical
         return SearchResult(

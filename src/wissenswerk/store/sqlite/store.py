@@ -433,7 +433,7 @@ class SQLiteStore:
         with self._tx() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO embeddings (model, embed_hash, vector) VALUES (?, ?, ?)",
-                [(model, h, np.asarray(v, dtype=np.float16).tobytes()) for h, v in items],
+                [(model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items],
             )
             self._bump_generation(conn)
 
@@ -447,8 +447,9 @@ class SQLiteStore:
             return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.float32)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         blob = b"".join(r[1] for r in rows)
-        matrix = np.frombuffer(blob, dtype=np.float16).reshape(len(rows), -1)
-        return ids, matrix.astype(np.float32)
+        # float32 on disk: float16 moved near-tied cosine scores enough to reorder results.
+        matrix = np.frombuffer(blob, dtype=np.float32).reshape(len(rows), -1)
+        return ids, matrix.copy()
 
     # --- reading chunks back ---------------------------------------------------------
     def get_chunks(self, rowids: Sequence[int]) -> dict[int, StoredChunk]:
