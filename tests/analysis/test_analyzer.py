@@ -139,3 +139,9 @@ def test_detect_language_default() -> None:
 
 def test_fold() -> None:
     assert fold("Äußerst GRÜN") == "aeusserst gruen"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "?!", "der die das", "½ ² ﬁ –"])
+def test_odd_input_does_not_fail(analyzer: Analyzer, text: str) -> None:
+    assert isinstance(analyzer.index_terms(text), list)
+    assert isinstance(analyzer.query_terms(text), list)

@@ -1,9 +1,8 @@
 """Hybrid search for one user: resolve principals, pre-filter, retrieve, fuse.
 
-Default fusion (bench/research/RESULTS.md): a convex combination of per-query z-scores of
-BM25 and multilingual-e5-small. The lexical weight shrinks when the question's language
-differs from the language of the passages the dense retriever finds — word matching across
-languages is noise, so a German question over English documents relies on the vectors.
+Default fusion (bench/research/RESULTS.md): 0.3 x z-score(BM25) + 0.7 x z-score(e5), each
+normalised per query over its top candidates. Optionally the lexical weight shrinks when
+the question's language differs from the language of the passages the dense retriever finds.
 """
 
 from __future__ import annotations
