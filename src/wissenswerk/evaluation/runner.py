@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -26,6 +27,9 @@ from wissenswerk.evaluation.beir import BeirSet, load_beir
 from wissenswerk.evaluation.metrics import mrr_at, ndcg_at, percentile, recall_at
 from wissenswerk.indexing.sync import chunk_records
 from wissenswerk.store.base import DocumentRecord
+
+if TYPE_CHECKING:
+    from wissenswerk.app import Wissenswerk
 
 EVAL_USER = "eval"
 EVAL_SOURCE = "beir"
@@ -95,10 +99,7 @@ def run_beir(
             app.close()
 
 
-def _evaluate(app: object, data: BeirSet, console: Console | None) -> EvalReport:
-    from wissenswerk.app import Wissenswerk
-
-    assert isinstance(app, Wissenswerk)
+def _evaluate(app: Wissenswerk, data: BeirSet, console: Console | None) -> EvalReport:
     store = app.store
     store.upsert_user(EVAL_USER, [])
     store.add_source(SourceConfig(name=EVAL_SOURCE, kind="beir", location=data.name))
