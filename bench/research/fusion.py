@@ -434,13 +434,16 @@ def exp_truncate(rec: Recorder, sets: Sequence[str], limits: Sequence[int]) -> N
             rec.add(f"fuse convex-z L=0.3 E=0.70 U=0.0 (e5 truncated to {n})", p, m)
 
 
-DEFAULT = "DEFAULT: convex-z 0.3*BM25(ours,k1=1.2,b=.75) + 0.7*e5small, chunks<=300 tok + title"
+DEFAULT = "DEFAULT: convex-z 0.3*BM25(ours,k1=0.9,b=.75) + 0.7*e5small, chunks<=300 tok + title"
+
+
+K1, B = 0.9, 0.75
 
 
 def recommended(p: Prepared, analyzer: Analyzer | None = None) -> np.ndarray:
     """The recommended default (see RESULTS.md): z-score convex fusion of BM25 and e5small."""
     a = analyzer or Analyzer()
-    lex = bm25_matrix(p, a.index_terms, a.query_terms, 1.2, 0.75)
+    lex = bm25_matrix(p, a.index_terms, a.query_terms, K1, B)
     dense = dense_matrix(p, "e5small")
     return 0.3 * normalise(lex, "z") + 0.7 * normalise(dense, "z")
 
@@ -455,7 +458,7 @@ def exp_default(rec: Recorder, sets: Sequence[str]) -> None:
             recommended(p, Analyzer(decompound=False)),
         )
         a = Analyzer()
-        lex = bm25_matrix(p, a.index_terms, a.query_terms, 1.2, 0.75)
+        lex = bm25_matrix(p, a.index_terms, a.query_terms, K1, B)
         dense = dense_matrix(p, "e5small")
         rec.add("ablation: DEFAULT fused by RRF60 (1:1)", p, rrf_part(lex) + rrf_part(dense))
         bt = baseline_terms("en" if name == "scifact" else "de")

@@ -66,7 +66,7 @@ class EmbeddingSettings(BaseModel):
 
 
 class SearchSettings(BaseModel):
-    bm25_k1: float = Field(1.2, description="BM25 term-frequency saturation.")
+    bm25_k1: float = Field(0.9, description="BM25 term-frequency saturation.")
     bm25_b: float = Field(0.75, description="BM25 length normalisation.")
     candidates: int = Field(100, description="Candidates taken from each retriever before fusion.")
     fusion: Literal["convex-z", "rrf"] = Field(

@@ -1,6 +1,6 @@
 """Hybrid search for one user: resolve principals, pre-filter, retrieve, fuse.
 
-Default fusion (bench/research/RESULTS.md): 0.3 x z-score(BM25) + 0.7 x z-score(e5), each
+Default fusion (bench/research/RESULTS.md): 0.3 x z-score(BM25, k1 0.9) + 0.7 x z-score(e5), each
 normalised per query over its top candidates. Optionally the lexical weight shrinks when
 the question's language differs from the language of the passages the dense retriever finds.
 """
