@@ -12,9 +12,10 @@ from docx.styles.style import CharacterStyle
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from wissenswerk.core.documents import Block, BlockKind, ParsedDocument
+from wissenswerk.core.documents import Block, ParsedDocument
 from wissenswerk.parsing.base import ParseContext
 from wissenswerk.parsing.ooxml import PACKAGE_ERRORS, check_package, corrupt
+from wissenswerk.parsing.outline import Outline
 from wissenswerk.parsing.tables import table_blocks
 
 # Built-in heading styles are stored as "heading 1" even by German Word; documents from other
@@ -45,14 +46,10 @@ class DocxParser:
 
 def _read_document(document: DocxDocument) -> ParsedDocument:
     doc = ParsedDocument(title=(document.core_properties.title or "").strip() or None)
-    headings: list[tuple[int, str]] = []  # the open headings, outermost first
-
-    def path() -> tuple[str, ...]:
-        return tuple(text for _, text in headings)
-
+    outline = Outline()
     for item in document.iter_inner_content():
         if isinstance(item, Table):
-            doc.blocks.extend(_table_blocks(item, path()))
+            doc.blocks.extend(_table_blocks(item, outline.path()))
             continue
         text = item.text.strip()
         if not text:
@@ -61,12 +58,9 @@ def _read_document(document: DocxDocument) -> ParsedDocument:
         if is_title and doc.title is None:
             doc.title = text
         if level:
-            while headings and headings[-1][0] >= level:
-                headings.pop()
-            doc.blocks.append(Block(text, kind=BlockKind.HEADING, heading_path=path(), level=level))
-            headings.append((level, text))
+            doc.blocks.append(outline.enter(level, text))
         else:
-            doc.blocks.append(Block(text, heading_path=path()))
+            doc.blocks.append(Block(text, heading_path=outline.path()))
     return doc
 
 

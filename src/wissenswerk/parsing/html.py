@@ -14,8 +14,9 @@ import re
 from lxml import etree
 from lxml import html as lxml_html
 
-from wissenswerk.core.documents import Block, BlockKind, ParsedDocument
+from wissenswerk.core.documents import Block, ParsedDocument
 from wissenswerk.parsing.base import ParseContext
+from wissenswerk.parsing.outline import Outline
 from wissenswerk.parsing.tables import looks_like_header, table_blocks
 
 _DROP_TAGS = frozenset(
@@ -153,11 +154,11 @@ _BR = "\x00"
 class _Collector:
     def __init__(self) -> None:
         self.doc = ParsedDocument()
-        self.headings: list[tuple[int, str]] = []
+        self.outline = Outline()
         self.buffer: list[str] = []
 
     def path(self) -> tuple[str, ...]:
-        return tuple(text for _, text in self.headings)
+        return self.outline.path()
 
     def flush(self) -> None:
         # Newlines in HTML source are plain whitespace; only <br> breaks a line.
@@ -200,14 +201,8 @@ class _Collector:
         self.buffer.append(element.tail or "")
 
     def heading(self, level: int, text: str) -> None:
-        if not text:
-            return
-        while self.headings and self.headings[-1][0] >= level:
-            self.headings.pop()
-        self.doc.blocks.append(
-            Block(text, kind=BlockKind.HEADING, heading_path=self.path(), level=level)
-        )
-        self.headings.append((level, text))
+        if text:
+            self.doc.blocks.append(self.outline.enter(level, text))
 
     def table(self, element: lxml_html.HtmlElement) -> None:
         rows: list[list[str]] = []

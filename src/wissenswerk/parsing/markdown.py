@@ -11,6 +11,7 @@ from markdown_it.token import Token
 
 from wissenswerk.core.documents import Block, BlockKind, ParsedDocument
 from wissenswerk.parsing.base import ParseContext
+from wissenswerk.parsing.outline import Outline
 from wissenswerk.parsing.tables import table_blocks
 from wissenswerk.parsing.text import decode_text, normalize_newlines
 
@@ -48,7 +49,7 @@ class _Collector:
 
     def __init__(self) -> None:
         self.doc = ParsedDocument()
-        self.headings: list[tuple[int, str]] = []
+        self.outline = Outline()
         self.list_lines: list[str] = []
         # One entry per open list: whether it is ordered, and the marker the open item still
         # has to print ("-", "3.") or "" once its first paragraph is out.
@@ -56,7 +57,7 @@ class _Collector:
         self.markers: list[str] = []
 
     def path(self) -> tuple[str, ...]:
-        return tuple(text for _, text in self.headings)
+        return self.outline.path()
 
     def emit(self, text: str) -> None:
         text = text.strip()
@@ -103,14 +104,8 @@ class _Collector:
         return self.doc
 
     def heading(self, level: int, text: str) -> None:
-        if not text:
-            return
-        while self.headings and self.headings[-1][0] >= level:
-            self.headings.pop()
-        self.doc.blocks.append(
-            Block(text, kind=BlockKind.HEADING, heading_path=self.path(), level=level)
-        )
-        self.headings.append((level, text))
+        if text:
+            self.doc.blocks.append(self.outline.enter(level, text))
 
     def table(self, tokens: Sequence[Token], index: int) -> int:
         """Consume tokens up to table_close; return its index."""
