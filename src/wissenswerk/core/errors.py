@@ -75,6 +75,10 @@ class SourceError(WissenswerkError, OSError):
     pass
 
 
+class DirectoryError(WissenswerkError, OSError):
+    """The directory (LDAP/AD) could not be reached or refused the service account."""
+
+
 class EmbeddingError(WissenswerkError, RuntimeError):
     pass
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,24 +16,38 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class SourceConfig:
-    """A configured source. ``kind`` selects the connector (only "folder" so far)."""
+    """A configured source. ``kind`` selects the connector (folder, smb, imap, webdav, web,
+    sql, graph, confluence, or a plugin's); ``options`` are the connector's own settings,
+    validated by its factory. Secrets in options may be given indirectly (``password_env``
+    or ``password_file`` instead of ``password``, see ``sources.base.secret``)."""
 
     name: str
     kind: str
-    location: str  # folder path for "folder" sources
-    acl_mode: str = "posix"  # "posix" | "acl_map"
+    location: str  # folder path, server URL or DSN: what the admin sees first
+    acl_mode: str = "posix"  # "posix" | "acl_map" | "source" (permissions read from the source)
     acl_map: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (path_prefix, principals)
+    options: dict[str, Any] = field(default_factory=dict, hash=False)
+    # Intervals for `serve` and `sync --watch`, in minutes; 0 = only on demand.
+    sync_every_minutes: int = 60
+    permissions_every_minutes: int = 15
 
 
 @dataclass(frozen=True, slots=True)
 class SourceItem:
-    """One file as a source lists it, before it is read. Cheap to produce."""
+    """One item (file, e-mail, page, row) as a source lists it, before it is read. Cheap to
+    produce: the sync compares (size, mtime_ns, version) with what it stored and reads the
+    item only when one of them changed."""
 
-    path: str  # relative to the source root, "/"-separated
-    size: int
-    mtime_ns: int
+    path: str  # unique within the source, "/"-separated; its extension picks the parser
+    size: int  # bytes, or -1 when the listing does not tell
+    mtime_ns: int  # 0 when the listing does not tell
     acl: frozenset[str]
     modified: datetime | None = None
+    # The source's own change token (ETag, IMAP UIDVALIDITY/UID, Graph cTag, row hash); ""
+    # when size and mtime are all the source offers.
+    version: str = ""
+    url: str | None = None  # where a user opens the item in its source system
+    title: str | None = None  # overrides the parsed title (e-mail subject, page title)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from wissenswerk.embeddings.base import Embedder
 from wissenswerk.parsing import default_parsers
 from wissenswerk.parsing.base import Parser
 from wissenswerk.plugins.hookspecs import EmbedderFactory, SourceFactory, hookimpl
-from wissenswerk.sources.base import Source
+from wissenswerk.sources.base import Source, SourceContext
 
 
 @hookimpl
@@ -17,7 +17,7 @@ def register_parsers() -> list[Parser]:
     return default_parsers()
 
 
-def _folder(config: SourceConfig) -> Source:
+def _folder(config: SourceConfig, context: SourceContext) -> Source:
     from wissenswerk.sources.folder import FolderSource
 
     return FolderSource(config)

@@ -21,13 +21,13 @@ if TYPE_CHECKING:
     from wissenswerk.core.models import SourceConfig
     from wissenswerk.embeddings.base import Embedder
     from wissenswerk.parsing.base import Parser
-    from wissenswerk.sources.base import Source
+    from wissenswerk.sources.base import Source, SourceContext
 
 PROJECT = "wissenswerk"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
-SourceFactory = Callable[["SourceConfig"], "Source"]
+SourceFactory = Callable[["SourceConfig", "SourceContext"], "Source"]
 EmbedderFactory = Callable[["EmbeddingSettings"], "Embedder"]
 
 
@@ -38,7 +38,8 @@ def register_parsers() -> list[Parser]:  # type: ignore[empty-body]
 
 @hookspec
 def register_sources() -> dict[str, SourceFactory]:  # type: ignore[empty-body]
-    """Return {source kind: factory building a Source from its stored configuration}."""
+    """Return {source kind: factory(config, context) building a Source from its stored
+    configuration; the context carries the data dir, the directory and timeouts}."""
 
 
 @hookspec

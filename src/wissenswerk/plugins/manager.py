@@ -12,7 +12,7 @@ from wissenswerk.embeddings.base import Embedder
 from wissenswerk.parsing import ParserRegistry
 from wissenswerk.plugins import builtin, hookspecs
 from wissenswerk.plugins.hookspecs import EmbedderFactory, SourceFactory
-from wissenswerk.sources.base import Source
+from wissenswerk.sources.base import Source, SourceContext
 
 
 class Plugins:
@@ -50,14 +50,14 @@ class Plugins:
             merged.update(factories)
         return merged
 
-    def build_source(self, config: SourceConfig) -> Source:
+    def build_source(self, config: SourceConfig, context: SourceContext) -> Source:
         factories = self.source_factories()
         if config.kind not in factories:
             raise ConfigError(
                 f"Source {config.name!r} has the kind {config.kind!r}, which no installed "
                 f"plugin provides (known: {', '.join(sorted(factories))})."
             )
-        return factories[config.kind](config)
+        return factories[config.kind](config, context)
 
     def build_embedder(self, settings: Any) -> Embedder | None:
         if settings.provider == "none":

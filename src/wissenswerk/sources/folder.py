@@ -132,6 +132,9 @@ class FolderSource:
                 modified=datetime.fromtimestamp(st.st_mtime, tz=UTC),
             )
 
+    def close(self) -> None:
+        """Nothing to release: the folder is read with plain file calls."""
+
     def read(self, item: SourceItem) -> bytes:
         path = self.root / item.path
         try:

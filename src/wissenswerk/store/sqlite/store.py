@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wissenswerk.core.acl import acl_key
+from wissenswerk.core.acl import acl_key, deny_principal
 from wissenswerk.core.errors import ConfigError, StoreError, UnknownSourceError
 from wissenswerk.core.models import SourceConfig, User
 from wissenswerk.store.base import (
@@ -139,6 +139,9 @@ class SQLiteStore:
             "location": source.location,
             "acl_mode": source.acl_mode,
             "acl_map": [[prefix, list(principals)] for prefix, principals in source.acl_map],
+            "options": source.options,
+            "sync_every_minutes": source.sync_every_minutes,
+            "permissions_every_minutes": source.permissions_every_minutes,
         }
         with self._tx() as conn:
             conn.execute(
@@ -163,6 +166,9 @@ class SQLiteStore:
             location=config["location"],
             acl_mode=config["acl_mode"],
             acl_map=tuple((p, tuple(g)) for p, g in config["acl_map"]),
+            options=config.get("options", {}),
+            sync_every_minutes=config.get("sync_every_minutes", 60),
+            permissions_every_minutes=config.get("permissions_every_minutes", 15),
         )
 
     def list_sources(self) -> list[SourceConfig]:
@@ -210,9 +216,11 @@ class SQLiteStore:
         if not plist:
             return []
         marks = ",".join("?" * len(plist))
+        # A deny entry for any of the user's principals wins over every allow (core.acl).
         rows = self._conn.execute(
-            f"SELECT DISTINCT class_id FROM acl_class_principals WHERE principal IN ({marks})",
-            plist,
+            f"SELECT class_id FROM acl_class_principals WHERE principal IN ({marks}) "
+            f"EXCEPT SELECT class_id FROM acl_class_principals WHERE principal IN ({marks})",
+            [*plist, *(deny_principal(p) for p in plist)],
         )
         return sorted(int(r[0]) for r in rows)
 

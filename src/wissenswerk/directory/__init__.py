@@ -1,0 +1,1 @@
+"""Directories (LDAP, Active Directory): users, nested groups, SIDs, logins."""
