@@ -16,10 +16,12 @@ from wissenswerk.answering import ExtractiveAnswerer
 from wissenswerk.chunking import StructuredChunker
 from wissenswerk.config.settings import Settings
 from wissenswerk.core.directory import Directory
+from wissenswerk.core.documents import ParsedDocument
 from wissenswerk.core.errors import ConfigError
 from wissenswerk.core.models import SourceConfig, User
 from wissenswerk.embeddings import Embedder
 from wissenswerk.indexing import EmbedProgress, Syncer, embed_missing
+from wissenswerk.indexing.sync import ParseBackend, SyncPolicy
 from wissenswerk.parsing import ParserRegistry
 from wissenswerk.parsing.base import ParseLimits
 from wissenswerk.plugins import Plugins
@@ -29,6 +31,14 @@ from wissenswerk.sources.base import Source, SourceContext
 from wissenswerk.store.sqlite.store import SQLiteStore
 
 MB = 1024 * 1024
+
+
+class _InProcess:
+    def __init__(self, registry: ParserRegistry, limits: ParseLimits) -> None:
+        self.registry, self.limits = registry, limits
+
+    def parse(self, data: bytes, filename: str) -> ParsedDocument:
+        return self.registry.parse_bytes(data, filename, self.limits)
 
 
 class Wissenswerk:
@@ -89,8 +99,21 @@ class Wissenswerk:
         return out
 
     @cached_property
+    def parse_backend(self) -> ParseBackend:
+        return _InProcess(self.parsers, self.parse_limits)
+
+    @cached_property
     def syncer(self) -> Syncer:
-        return Syncer(self.store, self.parsers, self.chunker, self.analyzer, self.parse_limits)
+        s = self.settings
+        policy = SyncPolicy(
+            max_attempts=s.sync.max_attempts,
+            retry_base_s=s.sync.retry_base_minutes * 60,
+            workers=max(1, s.parsing.workers),
+            ocr=s.ocr.enabled,
+        )
+        return Syncer(
+            self.store, self.parse_backend, self.chunker, self.analyzer, self.parse_limits, policy
+        )
 
     @cached_property
     def search(self) -> SearchService:

@@ -54,7 +54,7 @@ def test_corrupt_files_are_reported_and_the_batch_goes_on(tmp_path: Path, users_
     assert (
         "Kaputt/scan.pdf",
         "warning",
-        "page 2 without text layer (scanned): needs OCR",
+        "page 2 without text layer (scanned): queued for OCR",
     ) in listed
 
     # A re-run does not retry unchanged broken files.

@@ -59,7 +59,7 @@ def test_demo_command_runs_and_is_incremental(tmp_path: Path) -> None:
     env = {"WISSENSWERK_EMBEDDINGS__PROVIDER": "none", "COLUMNS": "200"}
     first = CliRunner().invoke(cli, args, env=env)
     assert first.exit_code == 0, first.output
-    assert "neu 47" in first.output and "OCR nötig 3" in first.output
+    assert "neu 50" in first.output and "OCR nötig 3" in first.output
     assert "Frage:" in first.output and "[1]" in first.output
     second = CliRunner().invoke(cli, args, env=env)
     assert second.exit_code == 0 and "unverändert 50" in second.output

@@ -145,6 +145,11 @@ def print_sync_report(console: Console, r: SyncReport) -> None:
         f"{r.permissions_changed} · Fehler {len(r.errors)} · OCR nötig {len(r.needs_ocr)} · "
         f"{r.chunks_written} Abschnitte · {r.seconds:.1f} s"
     )
+    if r.retry_scheduled or r.waiting or r.dead:
+        console.print(
+            f"  Wiederholung geplant {r.retry_scheduled} · wartet auf Wiederholung {r.waiting} · "
+            f"aufgegeben {r.dead} (Liste: wissenswerk failed)"
+        )
     for path, reason in r.errors:
         console.print(f"  [red]Fehler[/] {path}: {reason}", highlight=False)
     for path in r.needs_ocr:

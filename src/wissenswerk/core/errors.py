@@ -75,6 +75,10 @@ class SourceError(WissenswerkError, OSError):
     pass
 
 
+class SyncBusyError(WissenswerkError, RuntimeError):
+    """Another process is syncing the same source right now."""
+
+
 class DirectoryError(WissenswerkError, OSError):
     """The directory (LDAP/AD) could not be reached or refused the service account."""
 

@@ -12,6 +12,7 @@ class User:
     name: str
     groups: tuple[str, ...] = ()
     active: bool = True
+    origin: str = "local"  # "local" (CLI/CSV/admin) or "directory" (synced from LDAP/AD)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ old or the new state of a document, never a mix.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -20,14 +21,55 @@ from wissenswerk.core.models import SourceConfig, User
 
 @dataclass(frozen=True, slots=True)
 class DocumentState:
-    """What the store remembers of a file to decide cheaply whether it changed."""
+    """What the store remembers of an item to decide cheaply whether it changed."""
 
     path: str
     size: int
     mtime_ns: int
     content_hash: str | None
     acl_key: str
-    status: str
+    status: str  # "indexed" | "needs_ocr" | "error" | "pending" (never read successfully)
+    version: str = ""
+    failures: int = 0  # consecutive failed reads/parses since the last success
+    retry_at: float | None = None  # unix time before which no retry is made
+    ocr: str = ""  # "" | "pending" | "done" | "unavailable" | "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class FailedItem:
+    """An item whose last read or parse failed; dead-lettered once failures reach the limit."""
+
+    source: str
+    path: str
+    failures: int
+    retry_at: float | None
+    last_error: str
+
+
+@dataclass(frozen=True, slots=True)
+class OcrTask:
+    source: str
+    path: str
+    size: int
+    mtime_ns: int
+    version: str
+    content_hash: str | None
+    pages: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    id: int
+    source: str
+    kind: str  # "content" | "permissions"
+    status: str  # "running" | "completed" | "failed" | "interrupted"
+    started_at: str
+    finished_at: str | None
+    phase: str
+    total: int
+    done: int
+    counts: dict[str, int]
+    error: str | None
 
 
 @dataclass(slots=True)
@@ -59,6 +101,10 @@ class DocumentRecord:
     parser: str
     warnings: list[str] = field(default_factory=list)
     chunks: list[ChunkRecord] = field(default_factory=list)
+    version: str = ""
+    url: str | None = None
+    ocr: str = ""  # "pending" queues the document for the OCR pass
+    ocr_pages: tuple[int, ...] = ()  # pages without text layer, still to OCR
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +157,13 @@ class Store(Protocol):
         ...
 
     # --- users and groups ------------------------------------------------------------
-    def upsert_user(self, name: str, groups: Iterable[str], active: bool = True) -> User: ...
+    def upsert_user(
+        self, name: str, groups: Iterable[str], active: bool = True, origin: str = "local"
+    ) -> User: ...
+
+    def deactivate_users(self, origin: str, keep: Iterable[str]) -> list[str]:
+        """Deactivate active users of ``origin`` not named in ``keep``; return their names."""
+        ...
 
     def get_user(self, name: str) -> User | None: ...
 
@@ -143,12 +195,38 @@ class Store(Protocol):
         status: str,
         reason: str,
         content_hash: str | None = None,
+        version: str = "",
     ) -> None:
-        """Remember a file that could not be indexed (its old chunks are removed)."""
+        """Remember a file that cannot be indexed as it is (its old chunks are removed);
+        it is tried again only when it changes."""
         ...
 
-    def touch_document(self, source: str, path: str, size: int, mtime_ns: int) -> None:
-        """Record a new mtime for a file whose content did not change."""
+    def record_failure(
+        self,
+        source: str,
+        path: str,
+        size: int,
+        mtime_ns: int,
+        version: str,
+        acl: frozenset[str],
+        reason: str,
+        failures: int,
+        retry_at: float | None,
+    ) -> None:
+        """Remember a failed read or parse that may succeed later. An indexed older version
+        stays searchable; a new item is kept as "pending" without chunks."""
+        ...
+
+    def failed_items(self, source: str | None = None) -> list[FailedItem]: ...
+
+    def reset_failures(self, source: str | None = None) -> int:
+        """Make failed and dead-lettered items due for retry at the next sync."""
+        ...
+
+    def touch_document(
+        self, source: str, path: str, size: int, mtime_ns: int, version: str = ""
+    ) -> None:
+        """Record a new mtime/version for an item whose content did not change."""
         ...
 
     def set_document_acl(self, source: str, path: str, acl: frozenset[str]) -> None: ...
@@ -184,10 +262,39 @@ class Store(Protocol):
     # --- reading chunks back ---------------------------------------------------------
     def get_chunks(self, rowids: Sequence[int]) -> dict[int, StoredChunk]: ...
 
-    # --- sync runs -------------------------------------------------------------------
-    def start_run(self, source: str) -> int: ...
+    # --- OCR queue -------------------------------------------------------------------
+    def ocr_queue(self, limit: int) -> list[OcrTask]: ...
 
-    def finish_run(self, run_id: int, status: str, counts: dict[str, int]) -> None: ...
+    def count_ocr_pending(self) -> int: ...
+
+    def set_ocr_state(self, source: str, path: str, state: str, reason: str | None = None) -> None:
+        """Mark a queued document as OCR "unavailable" or "failed" (with a warning)."""
+        ...
+
+    # --- sync runs -------------------------------------------------------------------
+    def lock_source(self, source: str) -> AbstractContextManager[None]:
+        """Hold the sync lock of a source (one sync per source at a time, across processes);
+        raises SyncBusyError at once when another sync holds it. Released on exit or when
+        the holding process dies."""
+        ...
+
+    def start_run(self, source: str, kind: str = "content") -> int: ...
+
+    def update_run(
+        self, run_id: int, phase: str, total: int, done: int, counts: dict[str, int]
+    ) -> None: ...
+
+    def finish_run(
+        self, run_id: int, status: str, counts: dict[str, int], error: str | None = None
+    ) -> None: ...
+
+    def runs(self, source: str | None = None, limit: int = 20) -> list[RunRecord]:
+        """Latest runs first."""
+        ...
+
+    def last_finished(self, source: str, kind: str) -> float | None:
+        """Unix time of the last completed run of that kind, None if there was none."""
+        ...
 
     # --- domain events (audit log) ---------------------------------------------------
     def add_event(self, kind: str, actor: str | None, payload: dict[str, object]) -> None: ...

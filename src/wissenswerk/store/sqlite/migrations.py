@@ -114,6 +114,33 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "connectors: change tokens, retries, OCR queue, run progress, user origin",
+        """
+        ALTER TABLE documents ADD COLUMN version TEXT NOT NULL DEFAULT '';
+        ALTER TABLE documents ADD COLUMN url TEXT;
+        -- Failed reads (network, timeouts): retried with backoff, dead-lettered after N.
+        ALTER TABLE documents ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE documents ADD COLUMN retry_at REAL;
+        ALTER TABLE documents ADD COLUMN last_error TEXT;
+        -- '' | 'pending' | 'done' | 'unavailable' | 'failed'; pages as a JSON list.
+        ALTER TABLE documents ADD COLUMN ocr TEXT NOT NULL DEFAULT '';
+        ALTER TABLE documents ADD COLUMN ocr_pages TEXT NOT NULL DEFAULT '[]';
+        CREATE INDEX documents_ocr_pending ON documents (id) WHERE ocr = 'pending';
+        CREATE INDEX documents_failed ON documents (source_id) WHERE failures > 0;
+
+        ALTER TABLE users ADD COLUMN origin TEXT NOT NULL DEFAULT 'local';
+
+        ALTER TABLE sync_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'content';
+        ALTER TABLE sync_runs ADD COLUMN phase TEXT NOT NULL DEFAULT '';
+        ALTER TABLE sync_runs ADD COLUMN total INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE sync_runs ADD COLUMN done INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE sync_runs ADD COLUMN pid INTEGER;
+        ALTER TABLE sync_runs ADD COLUMN updated_at REAL;
+        ALTER TABLE sync_runs ADD COLUMN error TEXT;
+        CREATE INDEX sync_runs_source ON sync_runs (source_id, kind, id);
+        """,
+    ),
 ]
 
 

@@ -7,9 +7,13 @@ either the old or the new version of each document, and the next sync resumes.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -18,13 +22,16 @@ from pathlib import Path
 import numpy as np
 
 from wissenswerk.core.acl import acl_key, deny_principal
-from wissenswerk.core.errors import ConfigError, StoreError, UnknownSourceError
+from wissenswerk.core.errors import ConfigError, StoreError, SyncBusyError, UnknownSourceError
 from wissenswerk.core.models import SourceConfig, User
 from wissenswerk.store.base import (
     ChunkStats,
     DocumentRecord,
     DocumentState,
+    FailedItem,
+    OcrTask,
     ProblemRecord,
+    RunRecord,
     StoredChunk,
 )
 from wissenswerk.store.sqlite.migrations import migrate
@@ -97,27 +104,56 @@ class SQLiteStore:
         return int(row[0])
 
     # --- users and groups ------------------------------------------------------------
-    def upsert_user(self, name: str, groups: Iterable[str], active: bool = True) -> User:
+    def upsert_user(
+        self, name: str, groups: Iterable[str], active: bool = True, origin: str = "local"
+    ) -> User:
         name = name.strip()
         if not name:
             raise ConfigError("A user name must not be empty.")
         clean = sorted({g.strip() for g in groups if g.strip()})
         with self._tx() as conn:
             conn.execute(
-                "INSERT INTO users (name, active) VALUES (?, ?) "
-                "ON CONFLICT(name) DO UPDATE SET active = excluded.active",
-                (name, int(active)),
+                "INSERT INTO users (name, active, origin) VALUES (?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET active = excluded.active, "
+                "origin = excluded.origin",
+                (name, int(active), origin),
             )
             (uid,) = conn.execute("SELECT id FROM users WHERE name = ?", (name,)).fetchone()
+            old = {
+                g
+                for (g,) in conn.execute(
+                    "SELECT group_name FROM user_groups WHERE user_id = ?", (uid,)
+                )
+            }
             conn.execute("DELETE FROM user_groups WHERE user_id = ?", (uid,))
             conn.executemany(
                 "INSERT INTO user_groups (user_id, group_name) VALUES (?, ?)",
                 [(uid, g) for g in clean],
             )
-        return User(name=name, groups=tuple(clean), active=active)
+            if old != set(clean):
+                # Readable sets changed: cached search state keyed by generation must renew.
+                self._bump_generation(conn)
+        return User(name=name, groups=tuple(clean), active=active, origin=origin)
+
+    def deactivate_users(self, origin: str, keep: Iterable[str]) -> list[str]:
+        keep_set = set(keep)
+        with self._tx() as conn:
+            names = [
+                n
+                for (n,) in conn.execute(
+                    "SELECT name FROM users WHERE origin = ? AND active = 1", (origin,)
+                )
+                if n not in keep_set
+            ]
+            conn.executemany("UPDATE users SET active = 0 WHERE name = ?", [(n,) for n in names])
+            if names:
+                self._bump_generation(conn)
+        return sorted(names)
 
     def get_user(self, name: str) -> User | None:
-        row = self._conn.execute("SELECT id, active FROM users WHERE name = ?", (name,)).fetchone()
+        row = self._conn.execute(
+            "SELECT id, active, origin FROM users WHERE name = ?", (name,)
+        ).fetchone()
         if row is None:
             return None
         groups = [
@@ -127,7 +163,7 @@ class SQLiteStore:
                 (row[0],),
             )
         ]
-        return User(name=name, groups=tuple(groups), active=bool(row[1]))
+        return User(name=name, groups=tuple(groups), active=bool(row[1]), origin=row[2])
 
     def list_users(self) -> list[User]:
         names = [n for (n,) in self._conn.execute("SELECT name FROM users ORDER BY name")]
@@ -228,7 +264,8 @@ class SQLiteStore:
     def document_states(self, source: str) -> dict[str, DocumentState]:
         sid = self._source_id(self._conn, source)
         rows = self._conn.execute(
-            "SELECT d.path, d.size, d.mtime_ns, d.content_hash, a.key, d.status "
+            "SELECT d.path, d.size, d.mtime_ns, d.content_hash, a.key, d.status, d.version, "
+            "d.failures, d.retry_at, d.ocr "
             "FROM documents d JOIN acl_classes a ON a.id = d.acl_class_id "
             "WHERE d.source_id = ?",
             (sid,),
@@ -255,8 +292,8 @@ class SQLiteStore:
             class_id = self._acl_class(conn, record.acl)
             cur = conn.execute(
                 "INSERT INTO documents (source_id, path, size, mtime_ns, content_hash, "
-                "acl_class_id, title, modified, language, status, parser, warnings) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "acl_class_id, title, modified, language, status, parser, warnings, version, "
+                "url, ocr, ocr_pages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     sid,
                     record.path,
@@ -270,6 +307,10 @@ class SQLiteStore:
                     record.status,
                     record.parser,
                     json.dumps(record.warnings, ensure_ascii=False),
+                    record.version,
+                    record.url,
+                    record.ocr,
+                    json.dumps(list(record.ocr_pages)),
                 ),
             )
             doc_id = cur.lastrowid
@@ -309,6 +350,7 @@ class SQLiteStore:
         status: str,
         reason: str,
         content_hash: str | None = None,
+        version: str = "",
     ) -> None:
         with self._tx() as conn:
             sid = self._source_id(conn, source)
@@ -316,17 +358,85 @@ class SQLiteStore:
             class_id = self._acl_class(conn, acl)
             conn.execute(
                 "INSERT INTO documents (source_id, path, size, mtime_ns, content_hash, "
-                "acl_class_id, status, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (sid, path, size, mtime_ns, content_hash, class_id, status, reason),
+                "acl_class_id, status, reason, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (sid, path, size, mtime_ns, content_hash, class_id, status, reason, version),
             )
             self._bump_generation(conn)
 
-    def touch_document(self, source: str, path: str, size: int, mtime_ns: int) -> None:
+    def record_failure(
+        self,
+        source: str,
+        path: str,
+        size: int,
+        mtime_ns: int,
+        version: str,
+        acl: frozenset[str],
+        reason: str,
+        failures: int,
+        retry_at: float | None,
+    ) -> None:
+        with self._tx() as conn:
+            sid = self._source_id(conn, source)
+            cur = conn.execute(
+                "UPDATE documents SET size = ?, mtime_ns = ?, version = ?, failures = ?, "
+                "retry_at = ?, last_error = ? WHERE source_id = ? AND path = ?",
+                (size, mtime_ns, version, failures, retry_at, reason, sid, path),
+            )
+            if cur.rowcount == 0:
+                conn.execute(
+                    "INSERT INTO documents (source_id, path, size, mtime_ns, acl_class_id, "
+                    "status, reason, version, failures, retry_at, last_error) "
+                    "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+                    (
+                        sid,
+                        path,
+                        size,
+                        mtime_ns,
+                        self._acl_class(conn, acl),
+                        reason,
+                        version,
+                        failures,
+                        retry_at,
+                        reason,
+                    ),
+                )
+
+    def failed_items(self, source: str | None = None) -> list[FailedItem]:
+        sql = (
+            "SELECT s.name, d.path, d.failures, d.retry_at, d.last_error FROM documents d "
+            "JOIN sources s ON s.id = d.source_id WHERE d.failures > 0"
+        )
+        args: tuple[str, ...] = ()
+        if source is not None:
+            sql += " AND s.name = ?"
+            args = (source,)
+        rows = self._conn.execute(sql + " ORDER BY s.name, d.path", args).fetchall()
+        return [FailedItem(r[0], r[1], r[2], r[3], r[4] or "") for r in rows]
+
+    def reset_failures(self, source: str | None = None) -> int:
+        with self._tx() as conn:
+            if source is None:
+                cur = conn.execute(
+                    "UPDATE documents SET failures = 0, retry_at = NULL, "
+                    "mtime_ns = -1 WHERE failures > 0"
+                )
+            else:
+                cur = conn.execute(
+                    "UPDATE documents SET failures = 0, retry_at = NULL, mtime_ns = -1 "
+                    "WHERE failures > 0 AND source_id = ?",
+                    (self._source_id(conn, source),),
+                )
+            return cur.rowcount
+
+    def touch_document(
+        self, source: str, path: str, size: int, mtime_ns: int, version: str = ""
+    ) -> None:
         with self._tx() as conn:
             sid = self._source_id(conn, source)
             conn.execute(
-                "UPDATE documents SET size = ?, mtime_ns = ? WHERE source_id = ? AND path = ?",
-                (size, mtime_ns, sid, path),
+                "UPDATE documents SET size = ?, mtime_ns = ?, version = ?, failures = 0, "
+                "retry_at = NULL, last_error = NULL WHERE source_id = ? AND path = ?",
+                (size, mtime_ns, version, sid, path),
             )
 
     def set_document_acl(self, source: str, path: str, acl: frozenset[str]) -> None:
@@ -368,8 +478,8 @@ class SQLiteStore:
         for name, path, status, reason, warnings in self._conn.execute(
             sql + " ORDER BY s.name, d.path", args
         ):
-            if status != "indexed":
-                out.append(ProblemRecord(name, path, status, reason or ""))
+            if status != "indexed" and reason:
+                out.append(ProblemRecord(name, path, status, reason))
             out.extend(ProblemRecord(name, path, "warning", w) for w in json.loads(warnings))
         return out
 
@@ -379,9 +489,16 @@ class SQLiteStore:
 
         return {
             "sources": one("SELECT COUNT(*) FROM sources"),
-            "documents": one("SELECT COUNT(*) FROM documents WHERE status != 'error'"),
+            "documents": one(
+                "SELECT COUNT(*) FROM documents WHERE status IN ('indexed', 'needs_ocr')"
+            ),
             "errors": one("SELECT COUNT(*) FROM documents WHERE status = 'error'"),
-            "needs_ocr": one("SELECT COUNT(*) FROM documents WHERE status = 'needs_ocr'"),
+            "failed": one("SELECT COUNT(*) FROM documents WHERE failures > 0"),
+            "needs_ocr": one(
+                "SELECT COUNT(*) FROM documents WHERE status = 'needs_ocr' OR ocr IN "
+                "('pending', 'unavailable', 'failed')"
+            ),
+            "ocr_pending": one("SELECT COUNT(*) FROM documents WHERE ocr = 'pending'"),
             "chunks": one("SELECT COUNT(*) FROM chunks"),
             "users": one("SELECT COUNT(*) FROM users"),
         }
@@ -489,22 +606,121 @@ class SQLiteStore:
                 )
         return out
 
-    # --- sync runs -------------------------------------------------------------------
-    def start_run(self, source: str) -> int:
+    # --- OCR queue -------------------------------------------------------------------
+    def ocr_queue(self, limit: int) -> list[OcrTask]:
+        rows = self._conn.execute(
+            "SELECT s.name, d.path, d.size, d.mtime_ns, d.version, d.content_hash, d.ocr_pages "
+            "FROM documents d JOIN sources s ON s.id = d.source_id WHERE d.ocr = 'pending' "
+            "ORDER BY d.id LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [OcrTask(r[0], r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6]))) for r in rows]
+
+    def count_ocr_pending(self) -> int:
+        row = self._conn.execute("SELECT COUNT(*) FROM documents WHERE ocr = 'pending'")
+        return int(row.fetchone()[0])
+
+    def set_ocr_state(self, source: str, path: str, state: str, reason: str | None = None) -> None:
         with self._tx() as conn:
             sid = self._source_id(conn, source)
+            row = conn.execute(
+                "SELECT warnings FROM documents WHERE source_id = ? AND path = ?", (sid, path)
+            ).fetchone()
+            if row is None:
+                return
+            warnings = json.loads(row[0])
+            if reason and reason not in warnings:
+                warnings.append(reason)
+            conn.execute(
+                "UPDATE documents SET ocr = ?, warnings = ? WHERE source_id = ? AND path = ?",
+                (state, json.dumps(warnings, ensure_ascii=False), sid, path),
+            )
+
+    # --- sync runs -------------------------------------------------------------------
+    @contextmanager
+    def lock_source(self, source: str) -> Iterator[None]:
+        # An OS file lock: released by the kernel when the holder dies, even on kill -9,
+        # so a crashed sync never blocks the next one.
+        locks = self.data_dir / "locks"
+        locks.mkdir(exist_ok=True)
+        digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+        path = locks / f"source-{digest}.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+                raise SyncBusyError(
+                    f"Source {source!r} is being synced by another process (pid {holder}). "
+                    "Wait for it to finish; 'wissenswerk status' shows its progress."
+                ) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
+
+    def start_run(self, source: str, kind: str = "content") -> int:
+        with self._tx() as conn:
+            sid = self._source_id(conn, source)
+            # The caller holds the source lock, so any run still marked running has died.
+            conn.execute(
+                "UPDATE sync_runs SET status = 'interrupted', finished_at = "
+                "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                "WHERE source_id = ? AND kind = ? AND status = 'running'",
+                (sid, kind),
+            )
             cur = conn.execute(
-                "INSERT INTO sync_runs (source_id, status) VALUES (?, 'running')", (sid,)
+                "INSERT INTO sync_runs (source_id, status, kind, pid, updated_at) "
+                "VALUES (?, 'running', ?, ?, ?)",
+                (sid, kind, os.getpid(), time.time()),
             )
             return int(cur.lastrowid or 0)
 
-    def finish_run(self, run_id: int, status: str, counts: dict[str, int]) -> None:
+    def update_run(
+        self, run_id: int, phase: str, total: int, done: int, counts: dict[str, int]
+    ) -> None:
         with self._tx() as conn:
             conn.execute(
-                "UPDATE sync_runs SET status = ?, counts = ?, "
-                "finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
-                (status, json.dumps(counts), run_id),
+                "UPDATE sync_runs SET phase = ?, total = ?, done = ?, counts = ?, "
+                "updated_at = ? WHERE id = ?",
+                (phase, total, done, json.dumps(counts), time.time(), run_id),
             )
+
+    def finish_run(
+        self, run_id: int, status: str, counts: dict[str, int], error: str | None = None
+    ) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE sync_runs SET status = ?, counts = ?, error = ?, updated_at = ?, "
+                "finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+                (status, json.dumps(counts), error, time.time(), run_id),
+            )
+
+    def runs(self, source: str | None = None, limit: int = 20) -> list[RunRecord]:
+        sql = (
+            "SELECT r.id, s.name, r.kind, r.status, r.started_at, r.finished_at, r.phase, "
+            "r.total, r.done, r.counts, r.error FROM sync_runs r "
+            "JOIN sources s ON s.id = r.source_id"
+        )
+        args: list[object] = []
+        if source is not None:
+            sql += " WHERE s.name = ?"
+            args.append(source)
+        rows = self._conn.execute(sql + " ORDER BY r.id DESC LIMIT ?", [*args, limit])
+        return [
+            RunRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]), r[10])
+            for r in rows.fetchall()
+        ]
+
+    def last_finished(self, source: str, kind: str) -> float | None:
+        row = self._conn.execute(
+            "SELECT MAX(r.updated_at) FROM sync_runs r JOIN sources s ON s.id = r.source_id "
+            "WHERE s.name = ? AND r.kind = ? AND r.status = 'completed'",
+            (source, kind),
+        ).fetchone()
+        return float(row[0]) if row and row[0] is not None else None
 
     # --- events ----------------------------------------------------------------------
     def add_event(self, kind: str, actor: str | None, payload: dict[str, object]) -> None:
