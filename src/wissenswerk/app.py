@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -17,11 +19,17 @@ from wissenswerk.chunking import StructuredChunker
 from wissenswerk.config.settings import Settings
 from wissenswerk.core.directory import Directory
 from wissenswerk.core.documents import ParsedDocument
-from wissenswerk.core.errors import ConfigError
+from wissenswerk.core.errors import ConfigError, SyncBusyError, WissenswerkError
 from wissenswerk.core.models import SourceConfig, User
 from wissenswerk.embeddings import Embedder
 from wissenswerk.indexing import EmbedProgress, Syncer, embed_missing
-from wissenswerk.indexing.sync import ParseBackend, SyncPolicy
+from wissenswerk.indexing.schedule import due_jobs
+from wissenswerk.indexing.sync import (
+    ParseBackend,
+    SyncPolicy,
+    SyncProgress,
+    SyncReport,
+)
 from wissenswerk.parsing import ParserRegistry
 from wissenswerk.parsing.base import ParseLimits
 from wissenswerk.plugins import Plugins
@@ -31,6 +39,23 @@ from wissenswerk.sources.base import Source, SourceContext
 from wissenswerk.store.sqlite.store import SQLiteStore
 
 MB = 1024 * 1024
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class DirectorySyncReport:
+    users: int = 0
+    added: int = 0
+    changed: int = 0
+    deactivated: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "users": self.users,
+            "added": self.added,
+            "changed": self.changed,
+            "deactivated": self.deactivated,
+        }
 
 
 class _InProcess:
@@ -175,22 +200,45 @@ class Wissenswerk:
             users.append(self.store.upsert_user(name, groups))
         return users
 
-    def add_folder_source(self, name: str, folder: Path, acl_map: Path | None) -> SourceConfig:
-        if not name.strip():
+    def add_source(
+        self,
+        name: str,
+        kind: str,
+        location: str,
+        options: dict[str, Any] | None = None,
+        acl_map: Path | None = None,
+        sync_every_minutes: int = 60,
+        permissions_every_minutes: int = 15,
+    ) -> SourceConfig:
+        """Add (or replace) a source of any connector kind. The connector validates its
+        options now, so a typo fails here and not at 3 a.m. during the scheduled sync."""
+        name = name.strip()
+        if not name:
             raise ConfigError("A source needs a name.")
-        folder = folder.expanduser().resolve()
-        if not folder.is_dir():
-            raise ConfigError(f"Folder {folder} does not exist or is not a directory.")
+        if kind == "folder":
+            folder = Path(location).expanduser().resolve()
+            if not folder.is_dir():
+                raise ConfigError(f"Folder {folder} does not exist or is not a directory.")
+            location = str(folder)
         rules = load_acl_map(acl_map) if acl_map else ()
+        acl_mode = "acl_map" if rules else ("posix" if kind == "folder" else "source")
         config = SourceConfig(
-            name=name.strip(),
-            kind="folder",
-            location=str(folder),
-            acl_mode="acl_map" if acl_map else "posix",
+            name=name,
+            kind=kind,
+            location=location,
+            acl_mode=acl_mode,
             acl_map=rules,
+            options=dict(options or {}),
+            sync_every_minutes=sync_every_minutes,
+            permissions_every_minutes=permissions_every_minutes,
         )
+        self.plugins.build_source(config, self.source_context()).close()
         self.store.add_source(config)
+        self.emit("source.added", None, {"source": name, "kind": kind, "location": location})
         return config
+
+    def add_folder_source(self, name: str, folder: Path, acl_map: Path | None) -> SourceConfig:
+        return self.add_source(name, "folder", str(folder), acl_map=acl_map)
 
     @cached_property
     def directory(self) -> Directory | None:
@@ -215,6 +263,74 @@ class Wissenswerk:
 
             raise UnknownSourceError(name)
         return self.plugins.build_source(config, self.source_context())
+
+    # --- sync ------------------------------------------------------------------------
+    def sync_source(
+        self, name: str, on_progress: Callable[[SyncProgress], None] | None = None
+    ) -> SyncReport:
+        report = self.syncer.sync(self.source(name), on_progress)
+        self.emit("sync.completed", None, report.counts() | {"source": name})
+        return report
+
+    def refresh_permissions(
+        self, name: str, on_progress: Callable[[SyncProgress], None] | None = None
+    ) -> SyncReport:
+        report = self.syncer.refresh_permissions(self.source(name), on_progress)
+        self.emit("permissions.refreshed", None, report.counts() | {"source": name})
+        return report
+
+    def sync_directory(self) -> DirectorySyncReport:
+        """Take users and their (nested) groups from LDAP/AD. Users that vanished from the
+        directory or were disabled there are deactivated; an unreachable directory raises
+        DirectoryError and changes nothing."""
+        if self.directory is None:
+            raise ConfigError(
+                "No directory configured: set WISSENSWERK_DIRECTORY__URL (e.g. "
+                "ldaps://dc1.firma.local), __BIND_DN, __BIND_PASSWORD and __BASE_DN."
+            )
+        report = DirectorySyncReport()
+        users = list(self.directory.users())
+        for entry in users:
+            before = self.store.get_user(entry.name)
+            after = self.store.upsert_user(entry.name, entry.groups, entry.active, "directory")
+            report.users += 1
+            if before is None:
+                report.added += 1
+            elif (before.groups, before.active) != (after.groups, after.active):
+                report.changed += 1
+        report.deactivated = self.store.deactivate_users("directory", [u.name for u in users])
+        self.emit("directory.synced", None, report.as_dict())
+        return report
+
+    def run_due(self, on_report: Callable[[SyncReport], None] | None = None) -> list[SyncReport]:
+        """One round of the scheduler: run every due content sync and permission refresh,
+        then catch up on vectors. A busy or failing source never stops the others."""
+        jobs = due_jobs(self.store, self.store.list_sources())
+        reports: list[SyncReport] = []
+        if jobs and self.directory is not None:
+            try:
+                self.sync_directory()
+            except WissenswerkError as exc:
+                log.warning("Directory sync failed: %s", exc)
+                self.emit("directory.failed", None, {"error": str(exc)})
+        for job in jobs:
+            try:
+                if job.kind == "content":
+                    report = self.sync_source(job.source)
+                else:
+                    report = self.refresh_permissions(job.source)
+            except SyncBusyError:
+                continue
+            except WissenswerkError as exc:
+                log.warning("Scheduled %s sync of %s failed: %s", job.kind, job.source, exc)
+                self.emit("sync.failed", None, {"source": job.source, "error": str(exc)})
+                continue
+            reports.append(report)
+            if on_report:
+                on_report(report)
+        if any(r.kind == "content" and (r.added or r.updated) for r in reports):
+            self.embed_missing()
+        return reports
 
     # --- domain events ---------------------------------------------------------------
     def emit(self, kind: str, actor: str | None, payload: dict[str, Any]) -> None:

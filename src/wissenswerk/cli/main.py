@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,7 @@ from wissenswerk.core.errors import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+WATCH_POLL_S = 30.0
 err = Console(stderr=True)
 
 
@@ -115,6 +117,19 @@ def users_add(state: State, name: str, groups: str) -> None:
     err.print(f"Benutzer {user.name} mit Gruppen: {', '.join(user.groups) or '—'}")
 
 
+@users.command("sync")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def users_sync(state: State, as_json: bool) -> None:
+    """Benutzer und Gruppen (auch verschachtelte) aus LDAP/Active Directory übernehmen."""
+    with handled(as_json):
+        report = state.app.sync_directory()
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        output.print_directory_report(err, report)
+
+
 @users.command("list")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
@@ -139,22 +154,74 @@ def sources() -> None:
 @click.option(
     "--folder",
     type=click.Path(path_type=Path, file_okay=False),
-    required=True,
-    help="Lokaler oder eingebundener Ordner (z. B. ein SMB-Share).",
+    default=None,
+    help="Lokaler oder eingebundener Ordner (Kurzform für --kind folder --location PFAD).",
+)
+@click.option(
+    "--kind",
+    default=None,
+    help="Art der Quelle: folder, smb, imap, webdav, web, sql, graph, confluence.",
+)
+@click.option("--location", default=None, help="Ordner, Server-URL oder Datenbank-URL.")
+@click.option(
+    "--option",
+    "option_pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Einstellung der Quelle (mehrfach); Werte als JSON, z. B. folders='[\"INBOX\"]'.",
+)
+@click.option(
+    "--options-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="JSON-Datei mit den Einstellungen der Quelle.",
 )
 @click.option(
     "--acl-map",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     default=None,
-    help="CSV path_prefix,groups; ohne: POSIX-Leserechte der Dateien.",
+    help="CSV path_prefix,groups; ohne: Rechte aus der Quelle (POSIX, NTFS, Freigaben).",
+)
+@click.option("--every", type=click.IntRange(0), default=60, help="Sync alle N Minuten (0 = nie).")
+@click.option(
+    "--permissions-every",
+    type=click.IntRange(0),
+    default=15,
+    help="Nur Rechte abgleichen alle N Minuten (0 = nie).",
 )
 @pass_state
-def sources_add(state: State, name: str, folder: Path, acl_map: Path | None) -> None:
-    """Einen Ordner als Quelle hinzufügen."""
+def sources_add(
+    state: State,
+    name: str,
+    folder: Path | None,
+    kind: str | None,
+    location: str | None,
+    option_pairs: tuple[str, ...],
+    options_file: Path | None,
+    acl_map: Path | None,
+    every: int,
+    permissions_every: int,
+) -> None:
+    """Eine Quelle hinzufügen (Ordner, Windows-Freigabe, Postfach, WebDAV, Website, SQL …)."""
     with handled():
-        config = state.app.add_folder_source(name, folder, acl_map)
-    mode = "ACL-Zuordnung" if config.acl_mode == "acl_map" else "POSIX-Rechte"
-    err.print(f"Quelle {config.name} → {config.location} ({mode}). Jetzt: wissenswerk sync {name}")
+        if folder is not None:
+            kind, location = kind or "folder", str(folder)
+        if not kind or location is None:
+            raise ConfigError(
+                "Give --folder PATH, or --kind KIND --location URL "
+                "(e.g. --kind imap --location imaps://mail.firma.de)."
+            )
+        options = output.parse_options(option_pairs, options_file)
+        config = state.app.add_source(
+            name, kind, location, options, acl_map, every, permissions_every
+        )
+    rights = {"acl_map": "ACL-Zuordnung", "posix": "POSIX-Rechte"}.get(
+        config.acl_mode, "Rechte aus der Quelle"
+    )
+    err.print(
+        f"Quelle {config.name} ({config.kind}) → {config.location} ({rights}). "
+        f"Jetzt: wissenswerk sync {config.name}"
+    )
 
 
 @sources.command("list")
@@ -184,10 +251,31 @@ def sources_remove(state: State, name: str) -> None:
 @cli.command()
 @click.argument("name", required=False)
 @click.option("--no-embed", is_flag=True, help="Nur lexikalisch indexieren; Vektoren später.")
+@click.option(
+    "--permissions",
+    "permissions_only",
+    is_flag=True,
+    help="Nur Benutzer/Gruppen aus dem Verzeichnis und Rechte abgleichen (schnell).",
+)
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Weiterlaufen und jede Quelle nach ihrem Zeitplan synchronisieren (Strg+C beendet).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Bericht als JSON auf stdout.")
 @pass_state
-def sync(state: State, name: str | None, no_embed: bool, as_json: bool) -> None:
+def sync(
+    state: State,
+    name: str | None,
+    no_embed: bool,
+    permissions_only: bool,
+    watch: bool,
+    as_json: bool,
+) -> None:
     """Quellen synchronisieren (alle oder NAME). Exit 0, auch wenn einzelne Dateien fehlschlagen."""
+    if watch:
+        _watch(state)
+        return
     with handled(as_json):
         app = state.app
         names = [name] if name else [s.name for s in app.store.list_sources()]
@@ -195,16 +283,23 @@ def sync(state: State, name: str | None, no_embed: bool, as_json: bool) -> None:
             raise ConfigError(
                 "No source configured. Add one: wissenswerk sources add NAME --folder PATH"
             )
+        directory = None
+        if permissions_only and app.directory is not None:
+            directory = app.sync_directory()
+            if not as_json:
+                output.print_directory_report(err, directory)
         reports = []
         for source_name in names:
-            source = app.source(source_name)
             with output.sync_progress(err, source_name) as on_progress:
-                report = app.syncer.sync(source, on_progress)
+                if permissions_only:
+                    report = app.refresh_permissions(source_name, on_progress)
+                else:
+                    report = app.sync_source(source_name, on_progress)
             reports.append(report)
             if not as_json:
                 output.print_sync_report(err, report)
         embedded = None
-        if not no_embed and app.embedders:
+        if not no_embed and not permissions_only and app.embedders:
             with output.embed_progress(err) as on_progress:
                 embedded = output.run_embedding(app, on_progress)
             if not as_json and embedded.done:
@@ -218,10 +313,52 @@ def sync(state: State, name: str | None, no_embed: bool, as_json: bool) -> None:
                 {
                     "sources": [r.as_dict() for r in reports],
                     "embedded": embedded.done if embedded else 0,
+                    "directory": directory.as_dict() if directory else None,
                 },
                 ensure_ascii=False,
             )
         )
+
+
+def _watch(state: State) -> None:
+    """Run the scheduler until interrupted; one round every WATCH_POLL_S seconds."""
+    app = state.app
+    err.print(
+        "Zeitplan läuft (Strg+C beendet). Quellen: "
+        + ", ".join(f"{s.name} (alle {s.sync_every_minutes} min)" for s in app.store.list_sources())
+    )
+    try:
+        while True:
+            with handled():
+                app.run_due(on_report=lambda r: output.print_sync_report(err, r))
+            time.sleep(WATCH_POLL_S)
+    except KeyboardInterrupt:
+        err.print("Beendet.")
+
+
+@cli.command()
+@click.option("--source", default=None, help="Nur diese Quelle.")
+@click.option("--retry", is_flag=True, help="Alle sofort beim nächsten Sync erneut versuchen.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def failed(state: State, source: str | None, retry: bool, as_json: bool) -> None:
+    """Einträge, deren Lesen fehlschlug: werden wiederholt oder wurden aufgegeben."""
+    with handled(as_json):
+        app = state.app
+        items = app.store.failed_items(source)
+        reset = app.store.reset_failures(source) if retry else 0
+    max_attempts = app.settings.sync.max_attempts
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"failed": [output.failed_dict(f, max_attempts) for f in items], "reset": reset},
+                ensure_ascii=False,
+            )
+        )
+        return
+    output.print_failed(items, max_attempts)
+    if retry:
+        err.print(f"{reset} Einträge werden beim nächsten Sync erneut versucht.")
 
 
 @cli.command()

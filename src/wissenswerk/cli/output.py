@@ -23,13 +23,14 @@ from rich.progress import (
 from rich.table import Table
 
 from wissenswerk.config.settings import Settings
-from wissenswerk.core.errors import WissenswerkError
+from wissenswerk.core.errors import ConfigError, WissenswerkError
 from wissenswerk.core.models import Answer, Hit, SourceConfig, User
 from wissenswerk.indexing import EmbedProgress, SyncProgress, SyncReport
-from wissenswerk.store.base import ProblemRecord
+from wissenswerk.sources.base import redacted
+from wissenswerk.store.base import FailedItem, ProblemRecord
 
 if TYPE_CHECKING:
-    from wissenswerk.app import Wissenswerk
+    from wissenswerk.app import DirectorySyncReport, Wissenswerk
     from wissenswerk.evaluation.runner import EvalReport
     from wissenswerk.search.service import SearchResult
 
@@ -45,10 +46,38 @@ def source_dict(source: SourceConfig) -> dict[str, Any]:
     return {
         "name": source.name,
         "kind": source.kind,
-        "folder": source.location,
+        "folder": source.location,  # kept for scripts written against 0.1 (folder only)
+        "location": source.location,
         "acl_mode": source.acl_mode,
         "acl_rules": len(source.acl_map),
+        "options": redacted(source.options),
+        "sync_every_minutes": source.sync_every_minutes,
+        "permissions_every_minutes": source.permissions_every_minutes,
     }
+
+
+def parse_options(pairs: tuple[str, ...], options_file: Path | None) -> dict[str, Any]:
+    """Connector options from --options-file (JSON object) and KEY=VALUE pairs; a value
+    that parses as JSON (numbers, true, lists) is taken as such, anything else as text."""
+    options: dict[str, Any] = {}
+    if options_file is not None:
+        try:
+            loaded = json.loads(options_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"Cannot read the options file {options_file}: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"The options file {options_file} must hold a JSON object.")
+        options.update(loaded)
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"Option {pair!r} must look like KEY=VALUE.")
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        options[key.strip()] = value
+    return options
 
 
 def hit_dict(hit: Hit) -> dict[str, Any]:
@@ -102,7 +131,16 @@ def sync_progress(console: Console, name: str) -> Iterator[Callable[[SyncProgres
         task = bar.add_task(f"Sync {name}", total=None, current="")
 
         def update(p: SyncProgress) -> None:
-            bar.update(task, total=p.total, completed=p.done, current=p.current[-50:])
+            label = {"listing": "Auflisten", "permissions": "Rechte"}.get(p.phase, "Sync")
+            c = p.counts
+            news = f"neu {c.get('added', 0)} · geändert {c.get('updated', 0)}"
+            bar.update(
+                task,
+                description=f"{label} {name}",
+                total=p.total or None,
+                completed=p.done,
+                current=f"{news} {p.current[-40:]}",
+            )
 
         yield update
 
@@ -122,7 +160,38 @@ def run_embedding(app: Wissenswerk, on_progress: Callable[[EmbedProgress], None]
     return app.embed_missing(on_progress)
 
 
+def failed_dict(f: FailedItem, max_attempts: int) -> dict[str, Any]:
+    return {
+        "source": f.source,
+        "path": f.path,
+        "failures": f.failures,
+        "dead": f.failures >= max_attempts,
+        "retry_at": f.retry_at,
+        "error": f.last_error,
+    }
+
+
 # --- human output ------------------------------------------------------------------------
+def print_directory_report(console: Console, r: DirectorySyncReport) -> None:
+    console.print(
+        f"Verzeichnis: {r.users} Benutzer · neu {r.added} · geändert {r.changed} · "
+        f"deaktiviert {len(r.deactivated)}"
+        + (f" ({', '.join(r.deactivated[:5])})" if r.deactivated else "")
+    )
+
+
+def print_failed(items: list[FailedItem], max_attempts: int) -> None:
+    if not items:
+        out.print("Keine fehlgeschlagenen Einträge.")
+        return
+    table = Table("Quelle", "Pfad", "Versuche", "Status", "Fehler")
+    for f in items:
+        dead = f.failures >= max_attempts
+        state = "aufgegeben" if dead else "wird wiederholt"
+        table.add_row(f.source, f.path, str(f.failures), state, f.last_error)
+    out.print(table)
+
+
 def print_users(users: list[User]) -> None:
     table = Table("Benutzer", "Gruppen", "aktiv")
     for u in users:
@@ -131,11 +200,25 @@ def print_users(users: list[User]) -> None:
 
 
 def print_sources(sources: list[SourceConfig]) -> None:
-    table = Table("Quelle", "Art", "Ordner", "Rechte")
+    table = Table("Quelle", "Art", "Ort", "Rechte", "Sync", "Rechte-Abgleich")
     for s in sources:
-        rights = f"ACL-Zuordnung ({len(s.acl_map)} Regeln)" if s.acl_mode == "acl_map" else "POSIX"
-        table.add_row(s.name, s.kind, s.location, rights)
+        rights = {
+            "acl_map": f"ACL-Zuordnung ({len(s.acl_map)} Regeln)",
+            "posix": "POSIX",
+        }.get(s.acl_mode, "aus der Quelle")
+        table.add_row(
+            s.name,
+            s.kind,
+            s.location,
+            rights,
+            _every(s.sync_every_minutes),
+            _every(s.permissions_every_minutes),
+        )
     out.print(table)
+
+
+def _every(minutes: int) -> str:
+    return "nur manuell" if minutes <= 0 else f"alle {minutes} min"
 
 
 def print_sync_report(console: Console, r: SyncReport) -> None:

@@ -187,6 +187,7 @@ class Syncer:
         self.analyzer = analyzer
         self.limits = limits
         self.policy = policy or SyncPolicy()
+        self.clock: Callable[[], float] = time.time  # wall clock for retry times (tests move it)
 
     # --- content sync ----------------------------------------------------------------
     def sync(
@@ -289,7 +290,7 @@ class Syncer:
     ) -> Iterator[str]:
         """Decide per item; read and parse changed ones on worker threads (I/O and the
         isolated parser processes run in parallel) and write them in listing order."""
-        now = time.time()
+        now = self.clock()
         pending: deque[Future[_Fetched]] = deque()
         window = max(1, self.policy.workers) * 2
         with ThreadPoolExecutor(
@@ -415,7 +416,7 @@ class Syncer:
             item.acl,
             reason,
             failures,
-            time.time() + delay,
+            self.clock() + delay,
         )
         if failures >= self.policy.max_attempts:
             report.dead += 1

@@ -87,14 +87,33 @@ class SQLiteStore:
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            else:
-                self._conn.execute("COMMIT")
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                    raise
+                else:
+                    self._conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                raise self._write_error(exc) from exc
+
+    def _write_error(self, exc: sqlite3.OperationalError) -> StoreError:
+        text = str(exc)
+        if "full" in text or getattr(exc, "sqlite_errorcode", 0) == sqlite3.SQLITE_FULL:
+            return StoreError(
+                f"Cannot write to {self.path}: the disk or database is full ({text}). Free "
+                "space and run the sync again; everything written so far is kept and the "
+                "sync resumes where it stopped."
+            )
+        if "locked" in text or "busy" in text:
+            return StoreError(
+                f"The database {self.path} stayed locked by another process for 30 s "
+                f"({text}). Try again when the other sync or import has finished."
+            )
+        return StoreError(f"Writing to {self.path} failed: {text}.")
 
     def _bump_generation(self, conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
