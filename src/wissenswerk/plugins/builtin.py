@@ -35,10 +35,24 @@ def _confluence(config: SourceConfig, context: SourceContext) -> Source:
     return ConfluenceSource(config, context)
 
 
+def _web(config: SourceConfig, context: SourceContext) -> Source:
+    from wissenswerk.sources.web import WebSource
+
+    return WebSource(config, context)
+
+
+def _sql(config: SourceConfig, context: SourceContext) -> Source:
+    from wissenswerk.sources.sql import SqlSource
+
+    return SqlSource(config, context)
+
+
 @hookimpl
 def register_sources() -> dict[str, SourceFactory]:
     return {
         "folder": _folder,
+        "web": _web,
+        "sql": _sql,
         "graph": _graph,
         "confluence": _confluence,
     }
