@@ -35,6 +35,18 @@ def _confluence(config: SourceConfig, context: SourceContext) -> Source:
     return ConfluenceSource(config, context)
 
 
+def _imap(config: SourceConfig, context: SourceContext) -> Source:
+    from wissenswerk.sources.imap import ImapSource
+
+    return ImapSource(config, context)
+
+
+def _webdav(config: SourceConfig, context: SourceContext) -> Source:
+    from wissenswerk.sources.webdav import WebDavSource
+
+    return WebDavSource(config, context)
+
+
 def _web(config: SourceConfig, context: SourceContext) -> Source:
     from wissenswerk.sources.web import WebSource
 
@@ -51,6 +63,8 @@ def _sql(config: SourceConfig, context: SourceContext) -> Source:
 def register_sources() -> dict[str, SourceFactory]:
     return {
         "folder": _folder,
+        "imap": _imap,
+        "webdav": _webdav,
         "web": _web,
         "sql": _sql,
         "graph": _graph,
