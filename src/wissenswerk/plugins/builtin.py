@@ -35,6 +35,12 @@ def _confluence(config: SourceConfig, context: SourceContext) -> Source:
     return ConfluenceSource(config, context)
 
 
+def _smb(config: SourceConfig, context: SourceContext) -> Source:
+    from wissenswerk.sources.smb import smb_source
+
+    return smb_source(config, context)
+
+
 def _imap(config: SourceConfig, context: SourceContext) -> Source:
     from wissenswerk.sources.imap import ImapSource
 
@@ -63,6 +69,7 @@ def _sql(config: SourceConfig, context: SourceContext) -> Source:
 def register_sources() -> dict[str, SourceFactory]:
     return {
         "folder": _folder,
+        "smb": _smb,
         "imap": _imap,
         "webdav": _webdav,
         "web": _web,
