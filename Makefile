@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint fmt bench clean
+.PHONY: setup demo test lint fmt bench clean system-packages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,12 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/wissenswerk demo
 
+# The tests run real servers and Tesseract from Debian packages; installed when missing.
+system-packages:
+	scripts/ci/install_system_packages.sh
+
 # pytest exits 5 when it collected no test; like every non-zero code, that fails the target.
-test: $(STAMP) lint
+test: $(STAMP) lint system-packages
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
@@ -35,6 +39,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest_speed.py
 	$(BIN)/python bench/search_scale.py
 	$(BIN)/python bench/retrieval_quality.py
+	$(BIN)/python bench/sync_speed.py
+	$(BIN)/python bench/ocr_speed.py
 
 clean:
 	rm -rf $(VENV) wissenswerk-data .pytest_cache .ruff_cache

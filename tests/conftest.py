@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from wissenswerk.app import Wissenswerk
-from wissenswerk.config.settings import EmbeddingSettings, Settings
+from wissenswerk.config.settings import EmbeddingSettings, ParsingSettings, Settings
 
 DATA = Path(__file__).parent / "data"
 
@@ -97,10 +97,13 @@ def users_csv(tmp_path: Path) -> Path:
     return path
 
 
-def make_app(data_dir: Path, provider: str = "none") -> Wissenswerk:
+def make_app(data_dir: Path, provider: str = "none", isolate: bool = False) -> Wissenswerk:
+    """An app on data_dir. Parsing runs in-process unless ``isolate``: worker start-up
+    would dominate these small tests; the CLI tests and tests/parsing cover isolation."""
     settings = Settings(
         data_dir=data_dir,
         embeddings=EmbeddingSettings(provider=provider),  # type: ignore[arg-type]
+        parsing=ParsingSettings(isolate=isolate),
     )
     return Wissenswerk.from_settings(settings)
 

@@ -5,7 +5,9 @@
 
 The output is deterministic: fixed timestamps in documents and ZIP entries, fixed MIME
 boundaries, no random ids. Only the project's runtime dependencies (python-docx, python-pptx
-with XlsxWriter and Pillow) and the two small writers next to this script are used.
+with XlsxWriter and Pillow, pypdfium2) and the two small writers next to this script are used.
+The text of the scans is typeset by PDFium (its built-in Helvetica), so no system font is
+needed and the pixels are the same on every machine with the same pypdfium2.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
+import random
 import sys
 import zipfile
 from collections.abc import Callable
@@ -21,10 +24,11 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import docx
+import pypdfium2 as pdfium
 import xlsxwriter
 from docx.enum.style import WD_STYLE_TYPE
 from docx.shared import Pt
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 from pptx import Presentation
 from pptx.util import Cm
 
@@ -115,6 +119,119 @@ def scanned_pdf() -> bytes:
     pdf.add_image_page(360, 120, scan_image())
     pdf.add_blank_page()
     return pdf.to_bytes()
+
+
+def scanned_sheet(paragraphs: list[list[str]], *, dpi: int, seed: int) -> Image.Image:
+    """A sheet of text as a scanner sees it: greyish paper, dark grey ink, a few specks.
+
+    Only the part of the A4 width down to the last line is kept, which keeps the files small.
+    """
+    typeset = PdfWriter()
+    typeset.add_text_page(paragraphs, size=13)
+    pdf = pdfium.PdfDocument(typeset.to_bytes())
+    try:
+        page = pdf[0]
+        bitmap = page.render(scale=dpi / 72, grayscale=True)
+        sheet = bitmap.to_pil().convert("L")
+        bitmap.close()
+        page.close()
+    finally:
+        pdf.close()
+    bottom = (ImageOps.invert(sheet).getbbox() or (0, 0, 0, sheet.height))[3]
+    sheet = sheet.crop((0, 0, sheet.width, min(sheet.height, bottom + dpi // 3)))
+    sheet = sheet.point([40 + value * 200 // 255 for value in range(256)])  # paper and ink
+    rng = random.Random(seed)
+    draw = ImageDraw.Draw(sheet)
+    for _ in range(60):
+        draw.point((rng.randrange(sheet.width), rng.randrange(sheet.height)), fill=150)
+    return sheet
+
+
+URLAUB_SCAN = [
+    [
+        [
+            "Urlaubsregelung 2024",
+            COMPANY + ", Personalabteilung",
+        ],
+        [
+            "Der Urlaubsantrag wird spätestens vier Wochen vorher gestellt. Für den Urlaubs-",
+            "antrag gilt: Größe des Teams, Übergabe der Aufgaben und jede offene Maßnahme",
+            "werden mit der Teamleitung abgestimmt.",
+        ],
+        ["Resturlaub verfällt am 31. März des Folgejahres."],
+    ],
+    [
+        ["Seite 2: Schlüsselübergabe und Prüfung"],
+        [
+            "Vor dem Urlaub werden Schlüssel beim Pförtner abgegeben.",
+            "Die Prüfung der Feuerlöscher übernimmt die Vertretung.",
+        ],
+    ],
+]
+
+
+def scanned_pages_pdf() -> bytes:
+    """Two scanned pages, no text layer at all: both need OCR."""
+    pdf = PdfWriter(title="Scan Urlaubsregelung")
+    for number, paragraphs in enumerate(URLAUB_SCAN):
+        sheet = scanned_sheet(paragraphs, dpi=150, seed=number)
+        pdf.add_image_page(sheet.width, sheet.height, sheet.tobytes(), dpi=150)
+    return pdf.to_bytes()
+
+
+def notice_png() -> bytes:
+    sheet = scanned_sheet(
+        [
+            ["Aushang Betriebsferien"],
+            ["Vom 23.12. bis 02.01. bleibt die Kantine geschlossen.", "Schlüssel beim Pförtner."],
+        ],
+        dpi=150,
+        seed=10,
+    )
+    buffer = io.BytesIO()
+    sheet.save(buffer, format="PNG", dpi=(150, 150), optimize=True)
+    return buffer.getvalue()
+
+
+def receipt_jpeg() -> bytes:
+    sheet = scanned_sheet(
+        [
+            ["Quittung Nr. 0815"],
+            ["Bürobedarf für die Arbeitsvorbereitung", "Betrag: 42,50 Euro, bar erhalten."],
+        ],
+        dpi=150,
+        seed=11,
+    )
+    buffer = io.BytesIO()
+    sheet.save(buffer, format="JPEG", dpi=(150, 150), quality=60)
+    return buffer.getvalue()
+
+
+def fax_tiff() -> bytes:
+    """A two-page fax: bilevel, CCITT group 4, 200 dpi, as fax servers store them."""
+    pages = [
+        scanned_sheet(
+            [["Faxbestellung Kühlmittel"], ["Bitte liefern Sie 200 Liter Kühlschmierstoff."]],
+            dpi=200,
+            seed=12,
+        ),
+        scanned_sheet(
+            [["Seite 2: Lieferadresse"], ["Werk Heilbronn, Tor 3, Warenannahme Süd"]],
+            dpi=200,
+            seed=13,
+        ),
+    ]
+    bilevel = [page.point(lambda value: 255 if value > 140 else 0).convert("1") for page in pages]
+    buffer = io.BytesIO()
+    bilevel[0].save(
+        buffer,
+        format="TIFF",
+        save_all=True,
+        append_images=bilevel[1:],
+        compression="group4",
+        dpi=(200, 200),
+    )
+    return buffer.getvalue()
 
 
 def encrypted_pdf() -> bytes:
@@ -498,6 +615,10 @@ def samples() -> dict[str, bytes]:
     builders: dict[str, Callable[[], bytes]] = {
         "bericht.pdf": lambda: pdf,
         "scan.pdf": scanned_pdf,
+        "scan_urlaub.pdf": scanned_pages_pdf,
+        "aushang.png": notice_png,
+        "quittung.jpg": receipt_jpeg,
+        "fax_bestellung.tif": fax_tiff,
         "verschluesselt.pdf": encrypted_pdf,
         "kaputt.pdf": corrupt_pdf,
         "handbuch.docx": lambda: handbook,

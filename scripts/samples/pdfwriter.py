@@ -61,12 +61,31 @@ class PdfWriter:
     title: str | None = None
     pages: list[_Page] = field(default_factory=list)
 
-    def add_text_page(self, paragraphs: list[list[str]]) -> None:
-        self.pages.append(_Page(text_page(paragraphs)))
+    def add_text_page(self, paragraphs: list[list[str]], *, size: int = 11) -> None:
+        self.pages.append(_Page(text_page(paragraphs, size=size)))
 
-    def add_image_page(self, width: int, height: int, gray_pixels: bytes) -> None:
-        """A page that is only a picture, like a scanned sheet without OCR."""
-        draw = f"q {width} 0 0 {height} 36 {800 - height} cm /Im1 Do Q".encode()
+    def add_image_page(
+        self,
+        width: int,
+        height: int,
+        gray_pixels: bytes,
+        *,
+        dpi: float | None = None,
+        stamp: str | None = None,
+    ) -> None:
+        """A page that is only a picture, like a scanned sheet without OCR.
+
+        Without ``dpi`` one pixel is one point, placed near the top left; with ``dpi`` the
+        picture has its physical size and starts at the top left corner, like a scan.
+        ``stamp`` adds one line of real text at the bottom, as scanners and mail rooms do.
+        """
+        if dpi is None:
+            draw = f"q {width} 0 0 {height} 36 {800 - height} cm /Im1 Do Q".encode()
+        else:
+            w, h = width * 72 / dpi, height * 72 / dpi
+            draw = f"q {w:.2f} 0 0 {h:.2f} 0 {842 - h:.2f} cm /Im1 Do Q".encode()
+        if stamp is not None:
+            draw += b"\nBT /F1 9 Tf 36 20 Td " + pdf_string(stamp) + b" Tj ET"
         self.pages.append(_Page(draw, image=(width, height, gray_pixels)))
 
     def add_blank_page(self) -> None:

@@ -5,6 +5,7 @@ on first use, so commands that do not need them stay fast."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 from collections.abc import Callable
@@ -18,20 +19,20 @@ from wissenswerk.answering import ExtractiveAnswerer
 from wissenswerk.chunking import StructuredChunker
 from wissenswerk.config.settings import Settings
 from wissenswerk.core.directory import Directory
-from wissenswerk.core.documents import ParsedDocument
 from wissenswerk.core.errors import ConfigError, SyncBusyError, WissenswerkError
 from wissenswerk.core.models import SourceConfig, User
 from wissenswerk.embeddings import Embedder
 from wissenswerk.indexing import EmbedProgress, Syncer, embed_missing
+from wissenswerk.indexing.ocr import OcrPass, OcrProgress, OcrReport
 from wissenswerk.indexing.schedule import due_jobs
 from wissenswerk.indexing.sync import (
-    ParseBackend,
     SyncPolicy,
     SyncProgress,
     SyncReport,
 )
 from wissenswerk.parsing import ParserRegistry
 from wissenswerk.parsing.base import ParseLimits
+from wissenswerk.parsing.isolation import InProcessParsers, IsolatedParsers, Parsers
 from wissenswerk.plugins import Plugins
 from wissenswerk.search.service import DenseRetriever, SearchService
 from wissenswerk.sources.acl_map import load_acl_map
@@ -58,12 +59,8 @@ class DirectorySyncReport:
         }
 
 
-class _InProcess:
-    def __init__(self, registry: ParserRegistry, limits: ParseLimits) -> None:
-        self.registry, self.limits = registry, limits
-
-    def parse(self, data: bytes, filename: str) -> ParsedDocument:
-        return self.registry.parse_bytes(data, filename, self.limits)
+def _same_registry(registry: ParserRegistry) -> ParserRegistry:
+    return registry
 
 
 class Wissenswerk:
@@ -79,6 +76,8 @@ class Wissenswerk:
         return cls(settings or Settings(), plugins)
 
     def close(self) -> None:
+        if "parse_backend" in self.__dict__:
+            self.parse_backend.close()
         self.store.close()
 
     # --- components ------------------------------------------------------------------
@@ -124,8 +123,37 @@ class Wissenswerk:
         return out
 
     @cached_property
-    def parse_backend(self) -> ParseBackend:
-        return _InProcess(self.parsers, self.parse_limits)
+    def parse_backend(self) -> Parsers:
+        """Isolated worker processes by default (time and memory limits per file)."""
+        p = self.settings.parsing
+        if not p.isolate:
+            return InProcessParsers(self.parsers, self.parse_limits)
+        return IsolatedParsers(
+            # The registry travels to each worker by pickle (parsers are referenced by
+            # class), so plugins registered in this process parse there too.
+            functools.partial(_same_registry, self.parsers),
+            self.parse_limits,
+            workers=max(1, p.workers),
+            timeout_s=p.timeout_s,
+            memory_mb=p.memory_mb,
+        )
+
+    @cached_property
+    def ocr_pass(self) -> OcrPass:
+        return OcrPass(
+            self.syncer,
+            self.parse_backend,
+            self.settings.ocr,
+            self.source,
+            workers=max(1, self.settings.parsing.workers),
+        )
+
+    def run_ocr(self, on_progress: Callable[[OcrProgress], None] | None = None) -> OcrReport:
+        """OCR every page the syncs queued; resumable, one document per transaction."""
+        report = self.ocr_pass.run(on_progress)
+        if report.documents or report.failed:
+            self.emit("ocr.completed", None, report.as_dict())
+        return report
 
     @cached_property
     def syncer(self) -> Syncer:
@@ -329,6 +357,8 @@ class Wissenswerk:
             if on_report:
                 on_report(report)
         if any(r.kind == "content" and (r.added or r.updated) for r in reports):
+            if self.settings.ocr.enabled:
+                self.run_ocr()
             self.embed_missing()
         return reports
 

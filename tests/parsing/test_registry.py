@@ -39,6 +39,7 @@ class BrokenParser:
 def test_default_parsers_cover_the_office_formats():
     assert {p.name for p in default_parsers()} == {
         "pdf", "docx", "xlsx", "csv", "pptx", "html", "markdown", "text", "eml", "msg", "zip",
+        "image",
     }  # fmt: skip
     assert {".pdf", ".docx", ".xlsx", ".csv", ".pptx", ".html", ".md", ".txt", ".eml", ".msg",
             ".zip"} <= set(supported_extensions())  # fmt: skip

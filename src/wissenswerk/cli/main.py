@@ -24,6 +24,7 @@ from wissenswerk.core.errors import (
     PermissionDeniedError,
     WissenswerkError,
 )
+from wissenswerk.store.base import RunRecord
 
 F = TypeVar("F", bound=Callable[..., Any])
 WATCH_POLL_S = 30.0
@@ -298,6 +299,12 @@ def sync(
             reports.append(report)
             if not as_json:
                 output.print_sync_report(err, report)
+        ocr = None
+        if not permissions_only and app.settings.ocr.enabled and app.store.count_ocr_pending():
+            with output.ocr_progress(err) as on_progress:
+                ocr = app.run_ocr(on_progress)
+            if not as_json:
+                output.print_ocr_report(err, ocr)
         embedded = None
         if not no_embed and not permissions_only and app.embedders:
             with output.embed_progress(err) as on_progress:
@@ -313,6 +320,7 @@ def sync(
                 {
                     "sources": [r.as_dict() for r in reports],
                     "embedded": embedded.done if embedded else 0,
+                    "ocr": ocr.as_dict() if ocr else None,
                     "directory": directory.as_dict() if directory else None,
                 },
                 ensure_ascii=False,
@@ -334,6 +342,21 @@ def _watch(state: State) -> None:
             time.sleep(WATCH_POLL_S)
     except KeyboardInterrupt:
         err.print("Beendet.")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def ocr(state: State, as_json: bool) -> None:
+    """Texterkennung (Tesseract) für gescannte Seiten nachholen, die ein Sync vorgemerkt hat."""
+    with handled(as_json):
+        app = state.app
+        with output.ocr_progress(err) as on_progress:
+            report = app.run_ocr(on_progress)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        output.print_ocr_report(err, report)
 
 
 @cli.command()
@@ -382,11 +405,15 @@ def status(state: State, as_json: bool) -> None:
     with handled(as_json):
         counts = state.app.store.counts()
         problems = state.app.store.problems()
+        latest: dict[str, RunRecord] = {}
+        for run in state.app.store.runs(limit=200):
+            latest.setdefault(run.source, run)
     if as_json:
         click.echo(
             json.dumps(
                 {
                     "counts": counts,
+                    "runs": [output.run_dict(r) for r in latest.values()],
                     "problems": [
                         {"source": p.source, "path": p.path, "status": p.status, "reason": p.reason}
                         for p in problems
@@ -396,7 +423,7 @@ def status(state: State, as_json: bool) -> None:
             )
         )
     else:
-        output.print_status(err, counts, problems)
+        output.print_status(err, counts, problems, list(latest.values()))
 
 
 # --- search and answers ------------------------------------------------------------------

@@ -26,8 +26,9 @@ from wissenswerk.config.settings import Settings
 from wissenswerk.core.errors import ConfigError, WissenswerkError
 from wissenswerk.core.models import Answer, Hit, SourceConfig, User
 from wissenswerk.indexing import EmbedProgress, SyncProgress, SyncReport
+from wissenswerk.indexing.ocr import OcrProgress, OcrReport
 from wissenswerk.sources.base import redacted
-from wissenswerk.store.base import FailedItem, ProblemRecord
+from wissenswerk.store.base import FailedItem, ProblemRecord, RunRecord
 
 if TYPE_CHECKING:
     from wissenswerk.app import DirectorySyncReport, Wissenswerk
@@ -146,6 +147,22 @@ def sync_progress(console: Console, name: str) -> Iterator[Callable[[SyncProgres
 
 
 @contextmanager
+def ocr_progress(console: Console) -> Iterator[Callable[[OcrProgress], None]]:
+    with _progress(console) as bar:
+        task = bar.add_task("OCR (Seiten)", total=None, current="")
+
+        def update(p: OcrProgress) -> None:
+            bar.update(
+                task,
+                total=p.total_pages or None,
+                completed=p.done_pages,
+                current=f"{p.pages_per_minute:.0f}/min {p.current[-40:]}",
+            )
+
+        yield update
+
+
+@contextmanager
 def embed_progress(console: Console) -> Iterator[Callable[[EmbedProgress], None]]:
     with _progress(console) as bar:
         task = bar.add_task("Vektoren", total=None, current="")
@@ -172,6 +189,22 @@ def failed_dict(f: FailedItem, max_attempts: int) -> dict[str, Any]:
 
 
 # --- human output ------------------------------------------------------------------------
+def print_ocr_report(console: Console, r: OcrReport) -> None:
+    if r.unavailable:
+        console.print(
+            f"[yellow]OCR nicht möglich:[/] {r.unavailable}. Gescannte Seiten bleiben als "
+            "'braucht OCR' gelistet (wissenswerk status).",
+            highlight=False,
+        )
+        return
+    console.print(
+        f"OCR: {r.documents} Dokumente · {r.pages} Seiten · ohne erkennbaren Text "
+        f"{r.pages_without_text} · Fehler {len(r.failed)} · {r.seconds:.1f} s"
+    )
+    for path, reason in r.failed:
+        console.print(f"  [red]OCR-Fehler[/] {path}: {reason}", highlight=False)
+
+
 def print_directory_report(console: Console, r: DirectorySyncReport) -> None:
     console.print(
         f"Verzeichnis: {r.users} Benutzer · neu {r.added} · geändert {r.changed} · "
@@ -245,14 +278,44 @@ def print_sync_report(console: Console, r: SyncReport) -> None:
         )
 
 
-def print_status(console: Console, counts: dict[str, int], problems: list[ProblemRecord]) -> None:
+def print_status(
+    console: Console,
+    counts: dict[str, int],
+    problems: list[ProblemRecord],
+    runs: list[RunRecord] | None = None,
+) -> None:
     console.print(
         f"{counts['sources']} Quellen · {counts['documents']} Dokumente · {counts['chunks']} "
         f"Abschnitte · {counts['errors']} Fehler · {counts['needs_ocr']} brauchen OCR · "
-        f"{counts['users']} Benutzer"
+        f"{counts.get('failed', 0)} Lesefehler · {counts['users']} Benutzer"
     )
+    for run in runs or []:
+        what = "Sync" if run.kind == "content" else "Rechte-Abgleich"
+        state = {
+            "running": f"läuft ({run.phase}, {run.done}/{run.total})",
+            "completed": "fertig",
+            "failed": f"fehlgeschlagen: {run.error or '?'}",
+            "interrupted": "abgebrochen (wird beim nächsten Sync fortgesetzt)",
+        }.get(run.status, run.status)
+        when = run.finished_at or run.started_at
+        console.print(f"  {what} {run.source}: {state} · {when}", highlight=False)
     for p in problems:
         console.print(f"  {p.status:9} {p.source}:{p.path} — {p.reason}", highlight=False)
+
+
+def run_dict(run: RunRecord) -> dict[str, Any]:
+    return {
+        "source": run.source,
+        "kind": run.kind,
+        "status": run.status,
+        "phase": run.phase,
+        "done": run.done,
+        "total": run.total,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "counts": run.counts,
+        "error": run.error,
+    }
 
 
 def _locator(path: str, member: str | None, page: int | None) -> str:

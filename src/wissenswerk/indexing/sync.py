@@ -43,11 +43,6 @@ class ParseBackend(Protocol):
     def parse(self, data: bytes, filename: str) -> ParsedDocument: ...
 
 
-class TransientParseError(ParseError):
-    """A parse failure that may not repeat (worker timeout or crash under load): the item
-    is retried with backoff like a failed read instead of being marked broken."""
-
-
 @dataclass(frozen=True, slots=True)
 class SyncPolicy:
     max_attempts: int = 5
@@ -360,9 +355,7 @@ class Syncer:
             return out
         try:
             out.parsed = self.parsers.parse(data, item.path)
-        except TransientParseError as exc:
-            out.error, out.transient = exc.reason, True
-        except ParseError as exc:
+        except ParseError as exc:  # also time/memory limits and crashed parser workers
             out.error = exc.reason
         except Exception as exc:  # a parser bug must not stop the batch; it is recorded
             log.exception("Parser crashed on %s in source %s", item.path, source.name)
@@ -393,7 +386,9 @@ class Syncer:
             report.errors.append((item.path, fetched.error))
         else:
             assert fetched.parsed is not None and fetched.content_hash is not None
-            self._write(source, item, state, fetched.parsed, fetched.content_hash, report)
+            self.write_parsed(
+                source.name, item, state, fetched.parsed, fetched.content_hash, report
+            )
         return item.path
 
     def _failed(
@@ -426,15 +421,19 @@ class Syncer:
             reason = f"{reason} (attempt {failures} of {self.policy.max_attempts}, will retry)"
         report.errors.append((item.path, reason))
 
-    def _write(
+    def write_parsed(
         self,
-        source: Source,
+        source: str,
         item: SourceItem,
         state: DocumentState | None,
         parsed: ParsedDocument,
         content_hash: str,
         report: SyncReport,
+        ocr_done: bool = False,
     ) -> None:
+        """Chunk, analyse and store one parsed document in one transaction. Pages without
+        text layer are queued for OCR unless ``ocr_done`` (the OCR pass writes its result
+        through here too)."""
         chunks = self.chunker.chunk(parsed)
         warnings = list(parsed.warnings)
         ocr = ""
@@ -442,7 +441,9 @@ class Syncer:
             pages = ", ".join(map(str, parsed.needs_ocr_pages[:10]))
             noun = "page" if len(parsed.needs_ocr_pages) == 1 else "pages"
             report.needs_ocr.append(item.path)
-            if self.policy.ocr:
+            if ocr_done:
+                ocr = "done"
+            elif self.policy.ocr:
                 ocr = "pending"
                 report.ocr_queued += 1
                 warnings.append(f"{noun} {pages} without text layer (scanned): queued for OCR")
@@ -452,9 +453,11 @@ class Syncer:
             warnings.append("no text found in the file")
         language = parsed.language or self.analyzer.detect_language(parsed.text[:5000])
         records = chunk_records(chunks, self.analyzer, language)
+        if ocr_done and not parsed.needs_ocr:
+            ocr = "done"
         self.store.write_document(
             DocumentRecord(
-                source=source.name,
+                source=source,
                 path=item.path,
                 size=item.size,
                 mtime_ns=item.mtime_ns,

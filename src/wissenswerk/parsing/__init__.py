@@ -4,7 +4,9 @@
     doc = parse_file("Handbuch.docx")
 
 ``ParserRegistry`` picks the parser by content and extension; ``default_parsers()`` lists the
-built-in ones (PDF, DOCX, XLSX, CSV, PPTX, HTML, Markdown, text, EML, MSG, ZIP).
+built-in ones (PDF, DOCX, XLSX, CSV, PPTX, HTML, Markdown, text, EML, MSG, ZIP, and
+PNG/JPEG/TIFF images). Scanned pages and images are listed in ``needs_ocr_pages``;
+``wissenswerk.parsing.ocr`` recognises their text with Tesseract.
 """
 
 from wissenswerk.parsing.base import ParseContext, ParseLimits, Parser

@@ -38,7 +38,8 @@ class ZipParser:
     def parse(self, data: bytes, filename: str, ctx: ParseContext) -> ParsedDocument:
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        # ValueError: offsets in the directory that point before the start of the file.
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
             raise ParseError(filename, "not a valid ZIP archive (truncated or corrupt)") from exc
         with archive:
             members = [info for info in archive.infolist() if not _skip(info)]
@@ -123,7 +124,7 @@ def _read_member(
             content = stream.read(allowed + 1)
     except NotImplementedError as exc:  # e.g. Deflate64 or bzip2 variants zipfile lacks
         raise _MemberError(f"compression method not supported ({exc}); skipped") from exc
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
         raise _MemberError(f"damaged in the archive ({exc}); skipped") from exc
     if len(content) > allowed:
         _check_total(ctx.unpacked_bytes + len(content), filename, limits)

@@ -45,10 +45,17 @@ class CsvParser:
         text, encoding = decode_text(data)
         if looks_binary(text):
             raise ParseError(filename, "binary content, not a CSV file")
-        delimiter = "\t" if filename.lower().endswith(".tsv") else detect_delimiter(text)
         try:
+            delimiter = "\t" if filename.lower().endswith(".tsv") else detect_delimiter(text)
             rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(row)]
         except csv.Error as exc:
+            if "field limit" in str(exc):
+                # Typically an unclosed quote that swallows the rest of the file.
+                raise ParseError(
+                    filename,
+                    f"a CSV field is longer than {csv.field_size_limit()} characters "
+                    "(an unclosed quote?); not a regular CSV file",
+                ) from exc
             raise ParseError(filename, f"malformed CSV: {exc}") from exc
         header, body = split_header(rows)
         return ParsedDocument(

@@ -40,7 +40,11 @@ class DocxParser:
             raise corrupt(filename, "DOCX", exc) from exc
         try:
             return _read_document(document)
-        except PACKAGE_ERRORS as exc:  # parts are loaded lazily, e.g. styles
+        # Parts are loaded lazily (styles, numbering); AttributeError and TypeError: a
+        # relationship that points to a part of the wrong kind.
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise corrupt(filename, "DOCX", exc) from exc
+        except PACKAGE_ERRORS as exc:
             raise corrupt(filename, "DOCX", exc) from exc
 
 

@@ -15,9 +15,11 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from wissenswerk.core.documents import Block, ParsedDocument
+from wissenswerk.core.errors import ParseError
 from wissenswerk.parsing.base import ParseContext
 from wissenswerk.parsing.outline import Outline
 from wissenswerk.parsing.tables import looks_like_header, table_blocks
+from wissenswerk.parsing.text import looks_binary
 
 _DROP_TAGS = frozenset(
     {
@@ -49,6 +51,7 @@ _BLOCK_TAGS = frozenset(
 )  # fmt: skip
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Browsers (WHATWG encoding standard) read these labels as windows-1252; so do we.
 _WINDOWS_1252_LABELS = frozenset(
     {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "us-ascii", "ascii"}
@@ -62,7 +65,10 @@ class HtmlParser:
 
     def parse(self, data: bytes, filename: str, ctx: ParseContext) -> ParsedDocument:
         encoding = detect_encoding(data)
-        doc = parse_html_text(data.decode(encoding, errors="replace").lstrip("\ufeff"))
+        text = data.decode(encoding, errors="replace").lstrip("\ufeff")
+        if looks_binary(text):
+            raise ParseError(filename, "binary content, not an HTML page")
+        doc = parse_html_text(text)
         doc.metadata["encoding"] = encoding
         return doc
 
@@ -91,8 +97,9 @@ def detect_encoding(data: bytes) -> str:
 
 def parse_html_text(text: str) -> ParsedDocument:
     """Parse already decoded HTML (also used for HTML e-mail bodies)."""
-    # lxml refuses str input that still declares an encoding.
-    text = _XML_DECLARATION.sub("", text, count=1)
+    # lxml refuses str input that still declares an encoding, and any with a NUL byte or
+    # another control character; browsers ignore those.
+    text = _CONTROL.sub("", _XML_DECLARATION.sub("", text, count=1))
     if not text.strip():
         return ParsedDocument()
     try:

@@ -10,16 +10,18 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from wissenswerk.core.documents import Block, BlockKind, ParsedDocument
+from wissenswerk.core.errors import ParseError
 from wissenswerk.parsing.base import ParseContext
 from wissenswerk.parsing.outline import Outline
 from wissenswerk.parsing.tables import table_blocks
-from wissenswerk.parsing.text import decode_text, normalize_newlines
+from wissenswerk.parsing.text import decode_text, looks_binary, normalize_newlines
 
 # YAML front matter as written by static site generators and wikis; only "title:" is used.
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n(?:---|\.\.\.)\n", re.DOTALL)
 _FRONT_MATTER_TITLE = re.compile(r"^title:\s*(.+?)\s*$", re.MULTILINE)
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_HTML_TAG = re.compile(r"<[^>]+>")
+# A tag cannot contain "<": without it, every "<" of an unclosed run ("<a <a <a ...") would
+# rescan the rest of the text, which takes minutes on a few hundred kilobytes.
+_HTML_TAG = re.compile(r"<[^<>]+>")
 
 
 class MarkdownParser:
@@ -28,6 +30,8 @@ class MarkdownParser:
 
     def parse(self, data: bytes, filename: str, ctx: ParseContext) -> ParsedDocument:
         text, encoding = decode_text(data)
+        if looks_binary(text):
+            raise ParseError(filename, "binary content, not a Markdown file")
         text = normalize_newlines(text)
         front_title = None
         front = _FRONT_MATTER.match(text)
@@ -143,5 +147,23 @@ def _inline_text(token: Token) -> str:
 
 
 def _strip_html(source: str) -> str:
-    text = _HTML_TAG.sub(" ", _HTML_COMMENT.sub("", source))
+    text = _HTML_TAG.sub(" ", _drop_comments(source))
     return " ".join(html.unescape(text).split())
+
+
+def _drop_comments(source: str) -> str:
+    """Remove ``<!-- ... -->``; an unclosed comment runs to the end, as in browsers.
+
+    A scan with str.find instead of the regex ``<!--.*?-->``: the regex searches the whole
+    remaining text again for every unclosed "<!--", quadratic time on hostile input.
+    """
+    parts = []
+    position = 0
+    while (start := source.find("<!--", position)) != -1:
+        parts.append(source[position:start])
+        end = source.find("-->", start + 4)
+        if end == -1:
+            return "".join(parts)
+        position = end + 3
+    parts.append(source[position:])
+    return "".join(parts)

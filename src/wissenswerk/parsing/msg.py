@@ -67,6 +67,15 @@ _ATTACHMENT_HEADER = 8
 _FILETIME_EPOCH = dt.datetime(1601, 1, 1, tzinfo=dt.UTC)
 # Windows code page numbers whose Python codec is not simply "cp<number>".
 _CODE_PAGES = {65001: "utf-8", 28591: "latin-1", 28605: "iso8859-15", 20127: "ascii"}
+# olefile reports most broken structures as OSError, but crafted headers also end in
+# ValueError (a sector size of 2**60000, a sector cut short), IndexError and struct.error.
+_OLE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    ValueError,
+    IndexError,
+    OverflowError,
+    struct.error,
+)
 
 
 class MsgParser:
@@ -78,8 +87,8 @@ class MsgParser:
             raise ParseError(filename, "not a valid Outlook .msg file (no OLE compound file)")
         try:
             ole = olefile.OleFileIO(io.BytesIO(data))
-        except OSError as exc:  # olefile reports broken structures as OSError
-            raise ParseError(filename, f"damaged Outlook .msg file ({exc})") from exc
+        except _OLE_ERRORS as exc:
+            raise _damaged(filename, exc) from exc
         with ole:
             if not ole.exists(PROPERTIES):
                 raise ParseError(
@@ -89,8 +98,17 @@ class MsgParser:
                 )
             try:
                 return _read_message(_Storage(ole, []), ctx)
-            except OSError as exc:
-                raise ParseError(filename, f"damaged Outlook .msg file ({exc})") from exc
+            except ParseError:
+                raise  # a ValueError too, but already the clear one
+            except _OLE_ERRORS as exc:
+                raise _damaged(filename, exc) from exc
+
+
+def _damaged(filename: str, exc: Exception) -> ParseError:
+    # olefile's OSErrors describe the damage ("incomplete OLE sector"); the other errors
+    # come from arithmetic on nonsense values and would only confuse.
+    detail = str(exc) if isinstance(exc, OSError) else "invalid compound file structure"
+    return ParseError(filename, f"damaged Outlook .msg file ({detail})")
 
 
 class _Storage:

@@ -1,31 +1,48 @@
-"""PDF files via PDFium (pypdfium2): text per page, and which pages need OCR.
+"""PDF files via PDFium (pypdfium2): text per page, which pages need OCR, and page images.
 
 PDFium's text output has no blank lines between paragraphs, only a line break per text line.
 Paragraphs are recovered from the vertical gaps between the lines' boxes instead: a gap clearly
 wider than the usual line pitch starts a new paragraph.
+
+A page needs OCR when it has no usable text layer: a scan (images, next to no text), a page
+mostly covered by an image with only a stamp or header line as text, or a text layer that is
+garbage. ``render_pages`` draws such pages as grey images for the OCR engine.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import statistics
 import threading
+from collections.abc import Iterator
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from PIL import Image
 
 from wissenswerk.core.documents import Block, ParsedDocument
 from wissenswerk.core.errors import ParseError
 from wissenswerk.parsing.base import ParseContext
 
+logger = logging.getLogger(__name__)
+
 # PDFium is not thread-safe; concurrent calls from an indexing thread pool would crash the
-# process, so all PDFium work is serialised.
-_PDFIUM_LOCK = threading.Lock()
+# process, so all PDFium work is serialised (rendering for OCR included).
+PDFIUM_LOCK = threading.Lock()
 
 # A page with fewer letters or digits than this but with images is a scan (a stamped page
 # number or a few OCR'd characters do not make a usable text layer).
 _MIN_TEXT_CHARS = 16
+# A page mostly covered by images (a scan with a scanner's header line or an "Eingang" stamp
+# as text) needs OCR unless its text layer carries at least this many letters or digits; a
+# searchable scan (scan plus invisible OCR text) has far more.
+_SCAN_COVERAGE = 0.5
+_SCAN_MAX_TEXT_CHARS = 100
+# Rendering limit per page for OCR: A2 at 300 dpi. Larger pages (plans, posters, hostile
+# MediaBoxes) are rendered at a lower resolution instead of exhausting memory.
+_MAX_RENDER_PIXELS = 40_000_000
 # Text from fonts without a Unicode mapping comes out as control characters or U+FFFD; below
 # this share of ordinary characters the text layer is garbage and the page needs OCR.
 _MIN_USABLE_SHARE = 0.7
@@ -47,7 +64,7 @@ class PdfParser:
     extensions: tuple[str, ...] = (".pdf",)
 
     def parse(self, data: bytes, filename: str, ctx: ParseContext) -> ParsedDocument:
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             try:
                 pdf = pdfium.PdfDocument(data)
             except pdfium.PdfiumError as exc:
@@ -73,25 +90,39 @@ def _read_document(pdf: pdfium.PdfDocument, filename: str) -> ParsedDocument:
             doc.warnings.append(f"page {number} could not be loaded and was skipped")
             continue
         try:
-            paragraphs, has_images = _read_page(page)
+            paragraphs, image_count, image_share = _read_page(page)
         finally:
             page.close()
-        if _needs_ocr(paragraphs, has_images):
+        has_images = image_count > 0
+        if _needs_ocr(paragraphs, has_images, image_share):
             doc.needs_ocr_pages.append(number)
-        else:
+        if _usable_text(paragraphs, has_images):
+            # Also on a page queued for OCR: a stamp or header line is real text, and it
+            # stays searchable when OCR is off or finds nothing.
             doc.blocks.extend(Block(text, page=number) for text in paragraphs)
     return doc
 
 
-def _read_page(page: pdfium.PdfPage) -> tuple[list[str], bool]:
+def _read_page(page: pdfium.PdfPage) -> tuple[list[str], int, float]:
+    """Paragraphs, the number of images, and the share of the page the images cover."""
     textpage = page.get_textpage()
     try:
         text = _clean(textpage.get_text_bounded())
         boxes = _line_boxes(textpage)
     finally:
         textpage.close()
-    has_images = any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))
-    return _paragraphs(text, boxes), has_images
+    width, height = page.get_size()
+    covered = 0.0
+    count = 0
+    for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+        count += 1
+        left, bottom, right, top = image.get_bounds()
+        # Clipped to the page; overlapping images count twice, hence the cap below.
+        covered += max(0.0, min(right, width) - max(left, 0.0)) * max(
+            0.0, min(top, height) - max(bottom, 0.0)
+        )
+    share = min(1.0, covered / (width * height)) if width > 0 and height > 0 else 0.0
+    return _paragraphs(text, boxes), count, share
 
 
 def _clean(text: str) -> str:
@@ -138,15 +169,85 @@ def _paragraphs(text: str, boxes: list[tuple[float, float]]) -> list[str]:
     return ["\n".join(p) for p in paragraphs]
 
 
-def _needs_ocr(paragraphs: list[str], has_images: bool) -> bool:
+def _needs_ocr(paragraphs: list[str], has_images: bool, image_share: float = 0.0) -> bool:
     """A scan (images, next to no text) or a text layer that is garbage needs OCR.
 
-    A page with neither text nor images is simply blank.
+    ``image_share`` is the part of the page covered by images (0..1). A page with neither
+    text nor images is simply blank.
     """
     text = "".join("".join(p.split()) for p in paragraphs)
     if not text:
         return has_images
-    ordinary = sum(ch.isalnum() or ch in ".,;:!?-–()/%€$&'\"„“”+*=§@#" for ch in text)
-    if ordinary / len(text) < _MIN_USABLE_SHARE:
+    if _is_garbage(text):
         return True
-    return has_images and sum(ch.isalnum() for ch in text) < _MIN_TEXT_CHARS
+    letters = sum(ch.isalnum() for ch in text)
+    if image_share >= _SCAN_COVERAGE and letters < _SCAN_MAX_TEXT_CHARS:
+        return True
+    return has_images and letters < _MIN_TEXT_CHARS
+
+
+def _usable_text(paragraphs: list[str], has_images: bool) -> bool:
+    """Whether the text layer is worth indexing: not garbage, and on a page with images more
+    than a stamped page number."""
+    text = "".join("".join(p.split()) for p in paragraphs)
+    if not text or _is_garbage(text):
+        return False
+    return not has_images or sum(ch.isalnum() for ch in text) >= _MIN_TEXT_CHARS
+
+
+def _is_garbage(text: str) -> bool:
+    """Text from fonts without a Unicode mapping: mostly control characters or U+FFFD."""
+    ordinary = sum(ch.isalnum() or ch in ".,;:!?-–()/%€$&'\"„“”+*=§@#" for ch in text)
+    return ordinary / len(text) < _MIN_USABLE_SHARE
+
+
+def render_pages(
+    data: bytes, filename: str, pages: list[int], dpi: int
+) -> Iterator[tuple[int, Image.Image]]:
+    """Yield (page number, greyscale image) for the given 1-based pages, one at a time.
+
+    PDFium runs under the lock, but the lock is released while the caller works on a page
+    (OCR takes seconds), so other threads can parse PDFs meanwhile. Pages that do not exist
+    or cannot be rendered raise ParseError.
+    """
+    with PDFIUM_LOCK:
+        try:
+            pdf = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            reason = _LOAD_ERRORS.get(exc.err_code, f"PDFium could not open the file ({exc})")
+            raise ParseError(filename, reason) from exc
+    try:
+        for number in pages:
+            with PDFIUM_LOCK:
+                image = _render_page(pdf, number, dpi, filename)
+            yield number, image
+    finally:
+        with PDFIUM_LOCK:
+            pdf.close()
+
+
+def _render_page(pdf: pdfium.PdfDocument, number: int, dpi: int, filename: str) -> Image.Image:
+    if not 1 <= number <= len(pdf):
+        raise ParseError(filename, f"page {number} does not exist (the PDF has {len(pdf)})")
+    try:
+        page = pdf[number - 1]
+    except pdfium.PdfiumError as exc:
+        raise ParseError(filename, f"page {number} could not be loaded ({exc})") from exc
+    try:
+        width, height = page.get_size()
+        scale = dpi / 72
+        pixels = width * height * scale * scale
+        if pixels > _MAX_RENDER_PIXELS:
+            scale *= (_MAX_RENDER_PIXELS / pixels) ** 0.5
+            logger.info(
+                "%s: page %d is %.0fx%.0f pt; rendered at %.0f dpi instead of %d",
+                filename, number, width, height, scale * 72, dpi,
+            )  # fmt: skip
+        bitmap = page.render(scale=scale, grayscale=True)
+        try:
+            image = bitmap.to_pil().convert("L")  # a copy: the bitmap's buffer is freed below
+        finally:
+            bitmap.close()
+    finally:
+        page.close()
+    return image

@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+# PNG, JPEG, TIFF (little- and big-endian): scans saved as pictures. Only files without an
+# extension are sniffed for them; under a text extension the text parser rejects the bytes.
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 _OOXML_FOLDERS = (("word/", "docx"), ("xl/", "xlsx"), ("ppt/", "pptx"))
 _EMAIL_START = re.compile(
     rb"^(?:received|return-path|from|to|subject|date|message-id|mime-version|delivered-to"
@@ -41,6 +44,8 @@ _KNOWN_UNSUPPORTED = {
     "ole": "legacy binary Office file (.doc/.xls/.ppt) is not supported; "
     "save it as .docx/.xlsx/.pptx",
     "odf": "OpenDocument file (.odt/.ods/.odp) is not supported; save it as .docx/.xlsx/.pptx",
+    "encrypted-office": "Office document is password-protected (encrypted); it cannot be read "
+    "without the password. Remove the protection to have it indexed",
 }
 
 
@@ -51,6 +56,7 @@ def default_parsers() -> list[Parser]:
     from wissenswerk.parsing.docx import DocxParser
     from wissenswerk.parsing.email import EmlParser
     from wissenswerk.parsing.html import HtmlParser
+    from wissenswerk.parsing.image import ImageParser
     from wissenswerk.parsing.markdown import MarkdownParser
     from wissenswerk.parsing.msg import MsgParser
     from wissenswerk.parsing.pdf import PdfParser
@@ -70,6 +76,7 @@ def default_parsers() -> list[Parser]:
         EmlParser(),
         MsgParser(),
         ZipParser(),
+        ImageParser(),
     ]
 
 
@@ -116,7 +123,7 @@ class ParserRegistry:
         if extension in self._by_extension:
             return self._by_extension[extension]
         if not extension:
-            guessed = sniffed or sniff_text(data)
+            guessed = sniffed or sniff_image(data) or sniff_text(data)
             if guessed in self._by_name:
                 return self._by_name[guessed]
             raise UnsupportedFormatError(filename, "no file extension and content not recognised")
@@ -151,8 +158,12 @@ class ParserRegistry:
             doc = parser.parse(data, filename, ctx)
             doc.metadata.setdefault("parser", parser.name)
             return doc
-        except ParseError:
-            raise
+        except (ParseError, MemoryError):
+            raise  # MemoryError: the worker reports it as the memory limit (parsing.memory_mb)
+        except RecursionError as exc:
+            raise ParseError(
+                filename, f"{parser.name} parser: the file's structure is nested too deeply"
+            ) from exc
         except Exception as exc:
             # Third-party format libraries raise anything on malformed input (IndexError,
             # AttributeError, ...). Callers get one error type for "this file is broken",
@@ -235,26 +246,38 @@ def sniff(data: bytes) -> str | None:
     if b"%PDF-" in data[:1024]:
         return "pdf"
     if data.startswith(OLE_MAGIC):
-        return "msg" if _is_outlook_message(data) else "ole"
+        return _ole_kind(data)
     if data.startswith(_ZIP_MAGIC):
         return _zip_kind(data)
     return None
 
 
-def _is_outlook_message(data: bytes) -> bool:
+def _ole_kind(data: bytes) -> str:
+    """The kind of OLE file: "msg", "encrypted-office" or "ole" (legacy Office, others)."""
     try:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
-            return bool(ole.exists("__properties_version1.0"))
-    except OSError:
-        return False
+            if ole.exists("__properties_version1.0"):
+                return "msg"
+            # Word, Excel and PowerPoint store a password-protected DOCX/XLSX/PPTX as an OLE
+            # file with these two streams ([MS-OFFCRYPTO] 2.3.4.4), whatever its extension.
+            if ole.exists("EncryptionInfo") and ole.exists("EncryptedPackage"):
+                return "encrypted-office"
+    # olefile raises more than OSError on crafted headers (ValueError, IndexError, ...);
+    # sniffing must never fail, the parser chosen by extension reports the damage.
+    except Exception:
+        pass
+    return "ole"
 
 
 def _zip_kind(data: bytes) -> str | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
-            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError, RuntimeError):
+            mimetype = b""
+            if "mimetype" in names:  # read 100 bytes, not all of a member that may be a bomb
+                with archive.open("mimetype") as stream:
+                    mimetype = stream.read(100)
+    except Exception:  # any damage (BadZipFile, ValueError, ...); see _ole_kind
         return None  # damaged: the extension decides, and that parser reports the damage
     if "[Content_Types].xml" in names:
         for folder, kind in _OOXML_FOLDERS:
@@ -263,6 +286,11 @@ def _zip_kind(data: bytes) -> str | None:
     if mimetype.startswith(b"application/vnd.oasis.opendocument"):
         return "odf"
     return "zip"
+
+
+def sniff_image(data: bytes) -> str | None:
+    """The format name "image" for a PNG, JPEG or TIFF, e.g. a scan without an extension."""
+    return "image" if data.startswith(_IMAGE_MAGIC) else None
 
 
 def sniff_text(data: bytes) -> str | None:

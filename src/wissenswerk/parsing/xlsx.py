@@ -14,7 +14,8 @@ import itertools
 import re
 import warnings
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
 
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
@@ -30,8 +31,18 @@ if TYPE_CHECKING:
 _DECIMALS = re.compile(r"0\.(0+)")
 # A currency or unit written after the digits: '"€"', '[$€-407]' or a bare € sign.
 _UNIT = re.compile(r'(?:0|#)[^"\[€]*(?:"([^"]+)"|\[\$([^\]-]+)[^\]]*\]|(€))')
-# ValueError, TypeError, AttributeError: package parts missing or of the wrong kind.
-_READ_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError, *PACKAGE_ERRORS)
+# ValueError, TypeError, AttributeError: package parts missing or of the wrong kind;
+# ElementTree's ParseError: openpyxl reads some parts with the standard library's XML parser;
+# OSError: "File contains no valid workbook part"; IndexError: a cell that points past the
+# shared strings table.
+_READ_ERRORS: tuple[type[Exception], ...] = (
+    ValueError,
+    IndexError,
+    TypeError,
+    OSError,
+    ElementTree.ParseError,
+    *PACKAGE_ERRORS,
+)
 _LOAD_ERRORS: tuple[type[Exception], ...] = (InvalidFileException, AttributeError, *_READ_ERRORS)
 
 
@@ -106,9 +117,16 @@ def _text_of(row: list[str]) -> str:
 
 def _rows(sheet: ReadOnlyWorksheet) -> Iterator[list[str]]:
     for row in sheet.iter_rows():
-        values = [format_cell(cell.value, cell.number_format) for cell in row]
+        values = [format_cell(cell.value, _number_format(cell)) for cell in row]
         if any(values):
             yield values
+
+
+def _number_format(cell: Any) -> str | None:
+    try:
+        return str(cell.number_format)
+    except IndexError:  # a style index beyond the workbook's style table: show it plainly
+        return None
 
 
 def format_cell(value: object, number_format: str | None = None) -> str:

@@ -48,6 +48,8 @@ class FailedItem:
 
 @dataclass(frozen=True, slots=True)
 class OcrTask:
+    """A stored document with pages still to OCR, and what is needed to rewrite it."""
+
     source: str
     path: str
     size: int
@@ -55,6 +57,10 @@ class OcrTask:
     version: str
     content_hash: str | None
     pages: tuple[int, ...]
+    acl: frozenset[str]
+    title: str | None
+    modified: datetime | None
+    url: str | None
 
 
 @dataclass(frozen=True, slots=True)

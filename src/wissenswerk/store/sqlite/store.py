@@ -628,12 +628,28 @@ class SQLiteStore:
     # --- OCR queue -------------------------------------------------------------------
     def ocr_queue(self, limit: int) -> list[OcrTask]:
         rows = self._conn.execute(
-            "SELECT s.name, d.path, d.size, d.mtime_ns, d.version, d.content_hash, d.ocr_pages "
-            "FROM documents d JOIN sources s ON s.id = d.source_id WHERE d.ocr = 'pending' "
-            "ORDER BY d.id LIMIT ?",
+            "SELECT s.name, d.path, d.size, d.mtime_ns, d.version, d.content_hash, d.ocr_pages, "
+            "a.key, d.title, d.modified, d.url FROM documents d "
+            "JOIN sources s ON s.id = d.source_id JOIN acl_classes a ON a.id = d.acl_class_id "
+            "WHERE d.ocr = 'pending' ORDER BY d.id LIMIT ?",
             (limit,),
         ).fetchall()
-        return [OcrTask(r[0], r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6]))) for r in rows]
+        return [
+            OcrTask(
+                source=r[0],
+                path=r[1],
+                size=r[2],
+                mtime_ns=r[3],
+                version=r[4],
+                content_hash=r[5],
+                pages=tuple(json.loads(r[6])),
+                acl=frozenset(r[7].split("\n")) if r[7] else frozenset(),
+                title=r[8],
+                modified=_parse_iso(r[9]),
+                url=r[10],
+            )
+            for r in rows
+        ]
 
     def count_ocr_pending(self) -> int:
         row = self._conn.execute("SELECT COUNT(*) FROM documents WHERE ocr = 'pending'")
@@ -647,7 +663,8 @@ class SQLiteStore:
             ).fetchone()
             if row is None:
                 return
-            warnings = json.loads(row[0])
+            # The sync's "queued for OCR" note is replaced by what became of the OCR.
+            warnings = [w for w in json.loads(row[0]) if not w.endswith("queued for OCR")]
             if reason and reason not in warnings:
                 warnings.append(reason)
             conn.execute(
