@@ -110,3 +110,71 @@ def test_config_show_lists_every_setting(run) -> None:  # type: ignore[no-untype
     assert all(r["description"] for r in rows)
     provider = next(r for r in rows if r["key"] == "embeddings.provider")
     assert provider["origin"] == "env WISSENSWERK_EMBEDDINGS__PROVIDER"
+
+
+def test_connector_sources_are_added_with_checked_options(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url = "http://127.0.0.1:9/intranet/"  # never contacted: adding only validates
+    run(
+        "sources", "add", "intranet", "--kind", "web", "--location", url,
+        "--option", 'readers=["everyone"]', "--option", "username=crawler",
+        "--option", "password=geheim", "--every", "120", "--permissions-every", "0",
+    )  # fmt: skip
+    [listed] = json.loads(run("sources", "list", "--json"))["sources"]
+    assert listed["kind"] == "web" and listed["location"] == url
+    assert listed["options"]["password"] == "***" and listed["options"]["username"] == "crawler"
+    assert (listed["sync_every_minutes"], listed["permissions_every_minutes"]) == (120, 0)
+
+    options = tmp_path / "imap.json"
+    options.write_text(json.dumps({"host": "127.0.0.1", "folderz": ["INBOX"]}), "utf-8")
+    bad = CliRunner().invoke(
+        cli,
+        ["--data-dir", str(tmp_path / "data"), "sources", "add", "post", "--kind", "imap",
+         "--location", "imaps://127.0.0.1", "--options-file", str(options)],
+    )  # fmt: skip
+    assert bad.exit_code == 2 and "folderz" in bad.output
+    unknown = CliRunner().invoke(
+        cli, ["--data-dir", str(tmp_path / "data"), "sources", "add", "x", "--kind", "ftp",
+              "--location", "ftp://x"],
+    )  # fmt: skip
+    assert unknown.exit_code == 2 and "known: " in unknown.output
+    assert [s["name"] for s in json.loads(run("sources", "list", "--json"))["sources"]] == [
+        "intranet"
+    ]
+
+
+def test_failed_list_and_retry(synced, share: Path) -> None:  # type: ignore[no-untyped-def]
+    assert json.loads(synced("failed", "--json")) == {"failed": [], "reset": 0}
+    status = json.loads(synced("status", "--json"))
+    [run_info] = status["runs"]
+    assert run_info["status"] == "completed" and run_info["counts"]["added"] == 6
+
+
+def test_sync_watch_runs_due_sources_until_interrupted(
+    share: Path, acl_map: Path, tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    data = tmp_path / "watch"
+    env = {**os.environ, "WISSENSWERK_EMBEDDINGS__PROVIDER": "none"}
+    base = [sys.executable, "-m", "wissenswerk.cli.main", "--data-dir", str(data)]
+    add = [*base, "sources", "add", "share", "--folder", str(share), "--acl-map", str(acl_map)]
+    subprocess.run(add, check=True, env=env, capture_output=True)
+    proc = subprocess.Popen([*base, "sync", "--watch"], env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    status: dict[str, object] = {}
+    while time.monotonic() < deadline:
+        out = subprocess.run(
+            [*base, "status", "--json"], env=env, capture_output=True, text=True, check=True
+        )
+        status = json.loads(out.stdout)
+        if status["counts"]["documents"] == 6 and status["runs"][0]["status"] == "completed":  # type: ignore[index]
+            break
+        time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert status["counts"]["documents"] == 6, stderr  # type: ignore[index]
+    assert proc.returncode == 0 and "Beendet." in stderr
