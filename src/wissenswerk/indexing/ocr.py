@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -100,6 +101,7 @@ class OcrPass:
         self.settings = settings
         self.open_source = open_source
         self.workers = max(1, workers)
+        self._sources_lock = threading.Lock()
 
     def run(
         self,
@@ -142,9 +144,10 @@ class OcrPass:
 
     def _source(self, name: str, sources: dict[str, Source]) -> Source:
         # Threads share one connector per source; connectors serialise their own I/O.
-        if name not in sources:
-            sources[name] = self.open_source(name)
-        return sources[name]
+        with self._sources_lock:
+            if name not in sources:
+                sources[name] = self.open_source(name)
+            return sources[name]
 
     def _recognise(self, task: OcrTask, sources: dict[str, Source]) -> _Done:
         done = _Done(task)
