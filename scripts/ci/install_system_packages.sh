@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests run for real: Tesseract (OCR), Samba AD DC + smbclient (Windows
-# shares with NTFS ACLs, Active Directory), Dovecot (IMAP), PostgreSQL (SQL source).
+# shares with NTFS ACLs, Active Directory), Dovecot (IMAP), PostgreSQL (SQL source),
+# Chromium (end-to-end tests of the web app, driven by Playwright).
 # Installs only what is missing; needs root (CI runs as root). Services are not started
 # by the packages: the tests start their own servers on loopback in temporary folders.
 set -euo pipefail
@@ -10,6 +11,7 @@ PACKAGES=(
     samba samba-ad-dc smbclient slapd ldap-utils
     dovecot-imapd openssl util-linux
     postgresql
+    chromium
 )
 
 missing=()

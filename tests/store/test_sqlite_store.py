@@ -6,10 +6,13 @@ from pathlib import Path
 import pytest
 
 from tests.store.contract import StoreContract
+from tests.store.contract_accounts import AccountsContract
+from tests.store.contract_audit import AuditContract
+from tests.store.contract_conversations import ConversationsContract
 from wissenswerk.store.sqlite.store import SQLiteStore
 
 
-class TestSQLiteStore(StoreContract):
+class TestSQLiteStore(StoreContract, AccountsContract, AuditContract, ConversationsContract):
     @pytest.fixture
     def store(self, tmp_path: Path) -> Iterator[SQLiteStore]:
         s = SQLiteStore(tmp_path / "data")

@@ -17,6 +17,9 @@ from typing import Protocol
 import numpy as np
 
 from wissenswerk.core.models import SourceConfig, User
+from wissenswerk.store.accounts import AccountsStore
+from wissenswerk.store.audit import AuditStore
+from wissenswerk.store.conversations import ConversationsStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +157,7 @@ class ProblemRecord:
     reason: str
 
 
-class Store(Protocol):
+class Store(AccountsStore, AuditStore, ConversationsStore, Protocol):
     # --- lifecycle -------------------------------------------------------------------
     def close(self) -> None: ...
 

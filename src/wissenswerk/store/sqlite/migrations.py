@@ -141,6 +141,107 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX sync_runs_source ON sync_runs (source_id, kind, id);
         """,
     ),
+    (
+        "accounts, sessions, API tokens, audit log, conversations and feedback",
+        """
+        ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'member';
+        ALTER TABLE users ADD COLUMN display_name TEXT;
+        ALTER TABLE users ADD COLUMN email TEXT;
+
+        CREATE TABLE credentials (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            password_hash TEXT,  -- argon2id; NULL for directory accounts (LDAP bind)
+            totp_secret TEXT,  -- base32, set at enrolment
+            totp_enabled INTEGER NOT NULL DEFAULT 0,
+            totp_last_step INTEGER,  -- a code is accepted once (replay protection)
+            recovery_codes TEXT NOT NULL DEFAULT '[]',  -- hashes of the unused codes
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until REAL,
+            updated_at REAL
+        );
+
+        CREATE TABLE api_tokens (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            prefix TEXT NOT NULL,  -- first characters, shown to tell tokens apart
+            token_hash TEXT NOT NULL UNIQUE,
+            scopes TEXT NOT NULL DEFAULT '[]',
+            created_at REAL NOT NULL,
+            expires_at REAL,
+            last_used_at REAL,
+            revoked_at REAL
+        );
+
+        CREATE TABLE sessions (
+            id_hash TEXT PRIMARY KEY,  -- the cookie holds the token, the database its hash
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at REAL NOT NULL,
+            last_seen_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            mfa_passed INTEGER NOT NULL DEFAULT 0,
+            csrf_token TEXT NOT NULL,
+            ip TEXT,
+            user_agent TEXT
+        );
+        CREATE INDEX sessions_user ON sessions (user_id);
+
+        CREATE TABLE login_attempts (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            username TEXT,
+            ip TEXT,
+            success INTEGER NOT NULL
+        );
+        CREATE INDEX login_attempts_user ON login_attempts (username, at);
+        CREATE INDEX login_attempts_ip ON login_attempts (ip, at);
+
+        CREATE TABLE app_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+        -- The audit log is the events table: who (actor), what (kind, object), outcome,
+        -- from where (ip); each row chained to the previous by hash (tamper evidence).
+        ALTER TABLE events ADD COLUMN object TEXT;
+        ALTER TABLE events ADD COLUMN outcome TEXT;
+        ALTER TABLE events ADD COLUMN ip TEXT;
+        ALTER TABLE events ADD COLUMN prev_hash TEXT;
+        ALTER TABLE events ADD COLUMN hash TEXT;
+        CREATE INDEX events_at ON events (at);
+        CREATE INDEX events_actor ON events (actor, at);
+        CREATE INDEX events_kind ON events (kind, at);
+        CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+        CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            title TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX conversations_user ON conversations (user_id, updated_at);
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,  -- 'user' | 'assistant'
+            text TEXT NOT NULL,
+            found INTEGER,
+            citations TEXT NOT NULL DEFAULT '[]',
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX messages_conversation ON messages (conversation_id, id);
+        CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY,
+            message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            rating INTEGER NOT NULL,  -- +1 | -1
+            comment TEXT,
+            created_at REAL NOT NULL,
+            UNIQUE (message_id, user_id)
+        );
+        """,
+    ),
 ]
 
 

@@ -34,6 +34,9 @@ from wissenswerk.store.base import (
     RunRecord,
     StoredChunk,
 )
+from wissenswerk.store.sqlite.accounts import SQLiteAccountsMixin
+from wissenswerk.store.sqlite.audit import SQLiteAuditMixin
+from wissenswerk.store.sqlite.conversations import SQLiteConversationsMixin
 from wissenswerk.store.sqlite.migrations import migrate
 
 DB_NAME = "wissenswerk.db"
@@ -47,7 +50,7 @@ def _parse_iso(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteAccountsMixin, SQLiteAuditMixin, SQLiteConversationsMixin):
     """Store protocol on SQLite. Thread-safe: one connection, writes serialised by a lock."""
 
     def __init__(self, data_dir: Path) -> None:

@@ -1,0 +1,1 @@
+"""Accounts: passwords (argon2id), TOTP MFA, recovery codes, sessions, API tokens, roles."""
