@@ -1,1 +1,1 @@
-"""The audit log: append-only, hash-chained records of logins, questions, downloads, admin actions."""
+"""The audit log: append-only, hash-chained records of logins, questions, admin actions."""
