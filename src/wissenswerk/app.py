@@ -38,6 +38,7 @@ from wissenswerk.search.service import DenseRetriever, SearchService
 from wissenswerk.sources.acl_map import load_acl_map
 from wissenswerk.sources.base import Source, SourceContext
 from wissenswerk.store.sqlite.store import SQLiteStore
+from wissenswerk.viewer.service import DocumentViewer
 
 MB = 1024 * 1024
 log = logging.getLogger(__name__)
@@ -174,6 +175,10 @@ class Wissenswerk:
         weights = [s.dense_weight, s.secondary_weight]
         dense = [DenseRetriever(e, w) for e, w in zip(self.embedders, weights, strict=False)]
         return SearchService(self.store, self.analyzer, dense, s)
+
+    @cached_property
+    def viewer(self) -> DocumentViewer:
+        return DocumentViewer(self.store, self.source)
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:

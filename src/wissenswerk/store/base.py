@@ -20,6 +20,7 @@ from wissenswerk.core.models import SourceConfig, User
 from wissenswerk.store.accounts import AccountsStore
 from wissenswerk.store.audit import AuditStore
 from wissenswerk.store.conversations import ConversationsStore
+from wissenswerk.store.documents import DocumentsStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +158,7 @@ class ProblemRecord:
     reason: str
 
 
-class Store(AccountsStore, AuditStore, ConversationsStore, Protocol):
+class Store(AccountsStore, AuditStore, ConversationsStore, DocumentsStore, Protocol):
     # --- lifecycle -------------------------------------------------------------------
     def close(self) -> None: ...
 

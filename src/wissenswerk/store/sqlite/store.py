@@ -37,6 +37,7 @@ from wissenswerk.store.base import (
 from wissenswerk.store.sqlite.accounts import SQLiteAccountsMixin
 from wissenswerk.store.sqlite.audit import SQLiteAuditMixin
 from wissenswerk.store.sqlite.conversations import SQLiteConversationsMixin
+from wissenswerk.store.sqlite.documents import SQLiteDocumentsMixin
 from wissenswerk.store.sqlite.migrations import migrate
 
 DB_NAME = "wissenswerk.db"
@@ -50,7 +51,9 @@ def _parse_iso(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-class SQLiteStore(SQLiteAccountsMixin, SQLiteAuditMixin, SQLiteConversationsMixin):
+class SQLiteStore(
+    SQLiteAccountsMixin, SQLiteAuditMixin, SQLiteConversationsMixin, SQLiteDocumentsMixin
+):
     """Store protocol on SQLite. Thread-safe: one connection, writes serialised by a lock."""
 
     def __init__(self, data_dir: Path) -> None:
