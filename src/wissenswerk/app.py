@@ -16,6 +16,7 @@ from typing import Any
 
 from wissenswerk.analysis import Analyzer
 from wissenswerk.answering import ExtractiveAnswerer
+from wissenswerk.audit import AuditLog
 from wissenswerk.chunking import StructuredChunker
 from wissenswerk.config.settings import Settings
 from wissenswerk.core.directory import Directory
@@ -368,7 +369,22 @@ class Wissenswerk:
         return reports
 
     # --- domain events ---------------------------------------------------------------
-    def emit(self, kind: str, actor: str | None, payload: dict[str, Any]) -> None:
-        """Record a domain event (the audit log reads these) and tell plugins about it."""
-        self.store.add_event(kind, actor, payload)
+    @cached_property
+    def audit(self) -> AuditLog:
+        """The audit log; writes go through emit() so plugins hear every record."""
+        return AuditLog(self.store, emit=self.emit)
+
+    def emit(
+        self,
+        kind: str,
+        actor: str | None,
+        payload: dict[str, Any],
+        *,
+        object: str | None = None,
+        outcome: str | None = None,
+        ip: str | None = None,
+    ) -> int:
+        """Record a domain event in the audit log and tell plugins about it; return its id."""
+        event_id = self.store.add_event(kind, actor, payload, object=object, outcome=outcome, ip=ip)
         self.plugins.hook.track_event(kind=kind, actor=actor, payload=payload)
+        return event_id

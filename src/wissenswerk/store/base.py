@@ -305,6 +305,3 @@ class Store(AccountsStore, AuditStore, ConversationsStore, DocumentsStore, Proto
     def last_finished(self, source: str, kind: str) -> float | None:
         """Unix time of the last completed run of that kind, None if there was none."""
         ...
-
-    # --- domain events (audit log) ---------------------------------------------------
-    def add_event(self, kind: str, actor: str | None, payload: dict[str, object]) -> None: ...

@@ -763,11 +763,3 @@ class SQLiteStore(
             (source, kind),
         ).fetchone()
         return float(row[0]) if row and row[0] is not None else None
-
-    # --- events ----------------------------------------------------------------------
-    def add_event(self, kind: str, actor: str | None, payload: dict[str, object]) -> None:
-        with self._tx() as conn:
-            conn.execute(
-                "INSERT INTO events (kind, actor, payload) VALUES (?, ?, ?)",
-                (kind, actor, json.dumps(payload, ensure_ascii=False, default=str)),
-            )
