@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from wissenswerk.accounts import Accounts
 from wissenswerk.analysis import Analyzer
 from wissenswerk.answering import ExtractiveAnswerer
 from wissenswerk.audit import AuditLog
@@ -176,6 +177,11 @@ class Wissenswerk:
         weights = [s.dense_weight, s.secondary_weight]
         dense = [DenseRetriever(e, w) for e, w in zip(self.embedders, weights, strict=False)]
         return SearchService(self.store, self.analyzer, dense, s)
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        """Users, logins, MFA, sessions and API tokens (web app and REST API)."""
+        return Accounts(self.store, self.settings.accounts, directory=self.directory)
 
     @cached_property
     def viewer(self) -> DocumentViewer:

@@ -530,6 +530,35 @@ def demo(state: State, no_embed: bool) -> None:
         run_demo(state, console=Console(), embed=not no_embed)
 
 
+@cli.command()
+@click.option("--host", default=None, help="Adresse (Standard 127.0.0.1, Einstellung web.host).")
+@click.option("--port", type=int, default=None, help="Port (Standard 8000, Einstellung web.port).")
+@pass_state
+def serve(state: State, host: str | None, port: int | None) -> None:
+    """Die Weboberfläche starten (Standard http://127.0.0.1:8000)."""
+    import uvicorn
+
+    from wissenswerk.web import create_app
+
+    with handled():
+        web = state.app.settings.web
+        app = create_app(state.app)
+    host = host or web.host
+    port = port if port is not None else web.port
+    shown = f"[{host}]" if ":" in host else host
+    err.print(f"wissenswerk läuft auf http://{shown}:{port}/ (beenden mit Strg+C)")
+    # Forwarded headers are honoured by the app itself, and only when web.trust_proxy says so.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        proxy_headers=False,
+        server_header=False,
+        access_log=False,
+        log_level="warning",
+    )
+
+
 @cli.group()
 def config() -> None:
     """Einstellungen anzeigen."""

@@ -155,6 +155,60 @@ class AnsweringSettings(BaseModel):
     )
 
 
+class WebSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Address 'wissenswerk serve' listens on.")
+    port: int = Field(8000, description="Port 'wissenswerk serve' listens on.")
+    trust_proxy: bool = Field(
+        False,
+        description=(
+            "Honour X-Forwarded-Proto and X-Forwarded-For from a reverse proxy (TLS "
+            "termination). Turn on only when every request comes through that proxy."
+        ),
+    )
+    default_language: Literal["de", "en"] = Field(
+        "de", description="Language of the web pages until a user switches."
+    )
+    session_cookie: str = Field("wissenswerk_session", description="Name of the session cookie.")
+    csrf_cookie: str = Field(
+        "wissenswerk_csrf", description="Name of the cookie protecting forms before login."
+    )
+    language_cookie: str = Field("wissenswerk_lang", description="Name of the language cookie.")
+
+
+class AccountSettings(BaseModel):
+    session_hours: float = Field(
+        12.0, gt=0, description="A web session ends this many hours after login, active or not."
+    )
+    idle_minutes: float = Field(
+        60.0, gt=0, description="A web session ends after this much inactivity."
+    )
+    max_failed_logins: int = Field(
+        5,
+        ge=1,
+        description=(
+            "Failed logins (or MFA codes) for one user name within lockout_minutes that lock "
+            "the name for lockout_minutes."
+        ),
+    )
+    lockout_minutes: float = Field(
+        15.0, gt=0, description="Window in which failed logins count, and how long a lockout lasts."
+    )
+    ip_max_failed_logins: int = Field(
+        20, ge=1, description="Failed logins from one address within lockout_minutes that block it."
+    )
+    password_min_length: int = Field(12, ge=8, description="Shortest password accepted.")
+    require_mfa: bool = Field(
+        False,
+        description=(
+            "Initial value of 'every user needs TOTP MFA'; admins switch it at runtime in the "
+            "settings page (stored in the database, which then wins)."
+        ),
+    )
+    totp_issuer: str = Field(
+        "wissenswerk", description="Issuer name authenticator apps show next to the account."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="WISSENSWERK_", env_nested_delimiter="__", extra="ignore"
@@ -172,6 +226,8 @@ class Settings(BaseSettings):
     embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     answering: AnsweringSettings = Field(default_factory=AnsweringSettings)
+    accounts: AccountSettings = Field(default_factory=AccountSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -242,6 +242,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "login attempt outcomes",
+        """
+        -- Why an attempt ended ('ok', 'invalid', 'locked', 'mfa_invalid', ...): attempts refused
+        -- during a lockout are recorded but must not extend it.
+        ALTER TABLE login_attempts ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
+        """,
+    ),
 ]
 
 
