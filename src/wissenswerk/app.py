@@ -8,6 +8,7 @@ import csv
 import functools
 import io
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -373,6 +374,16 @@ class Wissenswerk:
                 self.run_ocr()
             self.embed_missing()
         return reports
+
+    def run_scheduler(self, stop: threading.Event, poll_s: float = 30.0) -> None:
+        """Run due syncs until ``stop`` is set: `serve` runs this on a background thread,
+        so sources follow their schedules while the web app answers questions."""
+        while not stop.is_set():
+            try:
+                self.run_due()
+            except Exception:  # the scheduler must outlive any one failure; it is logged
+                log.exception("Scheduled sync round failed")
+            stop.wait(poll_s)
 
     # --- domain events ---------------------------------------------------------------
     @cached_property

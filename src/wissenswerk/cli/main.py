@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -533,8 +534,13 @@ def demo(state: State, no_embed: bool) -> None:
 @cli.command()
 @click.option("--host", default=None, help="Adresse (Standard 127.0.0.1, Einstellung web.host).")
 @click.option("--port", type=int, default=None, help="Port (Standard 8000, Einstellung web.port).")
+@click.option(
+    "--no-scheduler",
+    is_flag=True,
+    help="Quellen nicht nach Zeitplan synchronisieren (z. B. wenn 'sync --watch' das tut).",
+)
 @pass_state
-def serve(state: State, host: str | None, port: int | None) -> None:
+def serve(state: State, host: str | None, port: int | None, no_scheduler: bool) -> None:
     """Die Weboberfläche starten (Standard http://127.0.0.1:8000)."""
     import uvicorn
 
@@ -547,6 +553,11 @@ def serve(state: State, host: str | None, port: int | None) -> None:
     port = port if port is not None else web.port
     shown = f"[{host}]" if ":" in host else host
     err.print(f"wissenswerk läuft auf http://{shown}:{port}/ (beenden mit Strg+C)")
+    stop = threading.Event()
+    if not no_scheduler:
+        threading.Thread(
+            target=state.app.run_scheduler, args=(stop,), name="scheduler", daemon=True
+        ).start()
     # Forwarded headers are honoured by the app itself, and only when web.trust_proxy says so.
     uvicorn.run(
         app,
@@ -557,6 +568,7 @@ def serve(state: State, host: str | None, port: int | None) -> None:
         access_log=False,
         log_level="warning",
     )
+    stop.set()
 
 
 @cli.group()
