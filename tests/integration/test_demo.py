@@ -28,7 +28,9 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wissenswerk]:
     app.add_folder_source("demo", share, demo_files() / "acl.csv")
     report = app.syncer.sync(app.source("demo"))
     assert report.errors == []
-    assert report.needs_ocr  # the scanned PDFs are reported, not silently dropped
+    assert report.needs_ocr  # the scanned PDFs are queued, not silently dropped
+    ocr = app.run_ocr()  # as the demo command does
+    assert ocr.unavailable is None and ocr.documents == len(report.needs_ocr)
     assert app.embed_missing().done > 0
     yield app
     app.close()
@@ -61,5 +63,8 @@ def test_demo_command_runs_and_is_incremental(tmp_path: Path) -> None:
     assert first.exit_code == 0, first.output
     assert "neu 50" in first.output and "OCR nötig 3" in first.output
     assert "Frage:" in first.output and "[1]" in first.output
+    logins = tmp_path / "data" / "demo-logins.txt"
+    assert "serve" in first.output and logins.stat().st_mode & 0o077 == 0
+    assert len(logins.read_text(encoding="utf-8").splitlines()) == 5  # admin + 4 users
     second = CliRunner().invoke(cli, args, env=env)
     assert second.exit_code == 0 and "unverändert 50" in second.output

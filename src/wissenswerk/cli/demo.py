@@ -8,6 +8,7 @@ re-syncs incrementally and therefore finishes in seconds.
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -52,6 +53,10 @@ def run_demo(state: State, console: Console, embed: bool = True) -> None:
     with output.sync_progress(console, DEMO_SOURCE) as on_progress:
         report = app.syncer.sync(source, on_progress)
     output.print_sync_report(console, report)
+    if app.settings.ocr.enabled and app.store.count_ocr_pending():
+        with output.ocr_progress(console) as on_ocr:
+            ocr = app.run_ocr(on_ocr)
+        output.print_ocr_report(console, ocr)
     if embed and app.embedders:
         with output.embed_progress(console) as on_progress:
             done = output.run_embedding(app, on_progress)
@@ -67,6 +72,15 @@ def run_demo(state: State, console: Console, embed: bool = True) -> None:
         console.rule("[bold]Gleiche Frage, unterschiedliche Rechte")
         for user in SHOWCASE_USERS:
             _show(app, console, restricted["question"], user)
+    logins = _web_logins(app, data_dir, [u.name for u in users])
+    console.print(
+        "\nWeboberfläche: "
+        f"wissenswerk --data-dir {data_dir} serve  →  http://127.0.0.1:8000\n"
+        f"  Anmeldungen (nur für die Demo, auch in {logins}):",
+        highlight=False,
+    )
+    for line in logins.read_text(encoding="utf-8").splitlines():
+        console.print(f"    {line}", highlight=False)
     console.print(
         "\nWeiter ausprobieren:\n"
         f'  wissenswerk --data-dir {data_dir} ask "Wie lang ist das Wartungsintervall?" '
@@ -75,6 +89,32 @@ def run_demo(state: State, console: Console, embed: bool = True) -> None:
         f"  wissenswerk --data-dir {data_dir} status",
         highlight=False,
     )
+
+
+DEMO_ADMIN = "admin"
+
+
+def _web_logins(app: Any, data_dir: Path, names: list[str]) -> Path:
+    """Web passwords for the demo users and an admin, random per data dir, kept in a
+    file readable only by its owner; created once, so re-running the demo keeps them."""
+    path = data_dir / "demo-logins.txt"
+    if path.exists():
+        return path
+    accounts = app.accounts
+    lines = []
+    if accounts.needs_setup():
+        password = secrets.token_urlsafe(12)
+        accounts.create_first_admin(DEMO_ADMIN, password)
+        lines.append(f"{DEMO_ADMIN} / {password}  (Verwaltung)")
+    for name in names:
+        if name == DEMO_ADMIN:
+            continue
+        password = secrets.token_urlsafe(12)
+        accounts.set_password(name, password)
+        lines.append(f"{name} / {password}")
+    path.touch(mode=0o600)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def _show(app: Any, console: Console, question: str, user: str) -> None:
