@@ -154,6 +154,7 @@ class ExtractiveAnswerer:
                 member=c.hit.member,
                 page=c.hit.page,
                 quote=_quote(c.sentence),
+                document_id=c.hit.document_id,
             )
             for i, c in enumerate(chosen, start=1)
         ]

@@ -92,6 +92,7 @@ class Citation:
     member: str | None
     page: int | None
     quote: str
+    document_id: int | None = None  # for the viewer link; not part of the CLI's JSON
 
 
 @dataclass(slots=True)

@@ -10,18 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wissenswerk import __version__
 from wissenswerk.accounts.service import Accounts
 from wissenswerk.app import Wissenswerk
+from wissenswerk.web import api
 from wissenswerk.web.context import WebContext, is_api, translator
 from wissenswerk.web.deps import Redirect, csrf_protect, render, setup_gate
-from wissenswerk.web.routes import auth, home
+from wissenswerk.web.routes import admin, ask, auth, documents, home, search
 from wissenswerk.web.security import SecurityHeadersMiddleware
 from wissenswerk.web.templating import make_templates
 
@@ -61,6 +61,11 @@ def create_app(ww: Wissenswerk, accounts: Accounts | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(auth.router)
     app.include_router(home.router)
+    app.include_router(ask.router)
+    app.include_router(search.router)
+    app.include_router(documents.router)
+    app.include_router(admin.router)
+    app.include_router(api.router)
     return app
 
 
@@ -77,7 +82,8 @@ def error_response(request: Request, status: int, detail: str | None = None) -> 
     title = t(f"status.{status}") if t.has(f"status.{status}") else t("status.other")
     message = t(key) if key else t("error.page_default")
     if is_api(request):
-        return JSONResponse({"error": t(key) if key else title, "status": status}, status)
+        code = detail if key and detail else "server_error" if status == 500 else f"http_{status}"
+        return api.errors.error_response(status, code, t(key) if key else title)
     return render(
         request, "error.html", status_code=status, status=status, title=title, message=message
     )
@@ -85,6 +91,8 @@ def error_response(request: Request, status: int, detail: str | None = None) -> 
 
 def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if is_api(request):  # one error shape for the whole REST API, unknown paths included
+        return api.errors.http_exception_response(exc)
     response = error_response(request, exc.status_code, str(exc.detail))
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
@@ -96,8 +104,7 @@ def validation_error(request: Request, exc: Exception) -> Response:
     field errors."""
     assert isinstance(exc, RequestValidationError)
     if is_api(request):
-        body = {"error": "The request is invalid.", "detail": jsonable_encoder(exc.errors())}
-        return JSONResponse(body, status_code=422)
+        return api.errors.validation_error_response(exc)
     return error_response(request, 400, "invalid_form")
 
 

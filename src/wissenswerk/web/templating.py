@@ -34,7 +34,7 @@ class NavItem:
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("nav.ask", "/"),
     NavItem("nav.search", "/search"),
-    NavItem("nav.admin", "/admin", roles=("admin",)),
+    NavItem("nav.admin", "/admin", roles=("admin", "editor")),
 )
 
 

@@ -55,9 +55,22 @@ def _start_session(request: Request, response: Response, name: str, mfa_passed: 
     set_session_cookie(response, request, web.settings, token)
 
 
-def _emit(request: Request, kind: str, actor: str | None, **payload: object) -> None:
+_FAILED = frozenset({"login.failure", "login.locked"})
+
+
+def _emit(
+    request: Request, kind: str, actor: str | None, object: str | None = None, **details: object
+) -> None:
+    """Record in the audit log, with outcome, object and address in their own columns."""
     web = web_context(request)
-    web.ww.emit(kind, actor, {"ip": client_ip(request, web.settings), **payload})
+    web.ww.audit.record(
+        kind,
+        actor,
+        object=object or (f"user:{actor}" if actor else None),
+        outcome="failure" if kind in _FAILED else "success",
+        ip=client_ip(request, web.settings),
+        **details,
+    )
 
 
 # --- first run ----------------------------------------------------------------------------
@@ -104,7 +117,7 @@ def setup_submit(
             min_length=_min_length(request),
         )
     web.setup_done = True
-    _emit(request, "account.created", name, object=name, role="admin", first_run=True)
+    _emit(request, "account.created", name, object=f"user:{name}", role="admin", first_run=True)
     return _see_other("/login?created=1")
 
 
@@ -240,7 +253,7 @@ def enrol_submit(request: Request, secret: OneLine, code: OneLine, next: Next = 
     except WissenswerkError as exc:
         error = translator(request).error(exc)
         return _enrol_page(request, name, status_code=400, error=error, next=target)
-    _emit(request, "mfa.enrolled", name, object=name)
+    _emit(request, "mfa.enrolled", name)
     # Privileges changed: a new token, and a half signed-in session is now complete.
     new_token, _session = web.accounts.upgrade_session(token)
     response = render(request, "mfa_recovery.html", codes=codes, next=target)
