@@ -107,6 +107,17 @@ class StoreContract:
         assert share.counts()["chunks"] == 0
         assert share.document_states("share") == {}
 
+    def test_hidden_text_flag_travels_with_the_chunks(self, share: Store) -> None:
+        flagged = document("bewerbung.docx", ALL, "Lebenslauf")
+        flagged.hidden_text = "white text; zero-width characters"
+        share.write_document(flagged)
+        share.write_document(document("plain.txt", ALL, "Protokoll"))
+        chunks = share.get_chunks(share.chunk_stats().rowids.tolist()).values()
+        assert {c.path: c.hidden_text for c in chunks} == {
+            "bewerbung.docx": "white text; zero-width characters",
+            "plain.txt": "",
+        }
+
     def test_generation_changes_on_every_content_change(self, share: Store) -> None:
         g0 = share.generation()
         share.write_document(document("a.txt", ALL, "x"))

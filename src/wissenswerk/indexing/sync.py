@@ -474,6 +474,7 @@ class Syncer:
                 url=item.url,
                 ocr=ocr,
                 ocr_pages=tuple(parsed.needs_ocr_pages),
+                hidden_text=parsed.metadata.get("hidden_text", ""),
             )
         )
         report.chunks_written += len(records)

@@ -115,6 +115,7 @@ class DocumentRecord:
     url: str | None = None
     ocr: str = ""  # "pending" queues the document for the OCR pass
     ocr_pages: tuple[int, ...] = ()  # pages without text layer, still to OCR
+    hidden_text: str = ""  # why the file may hide text from its reader ("" = nothing found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,7 @@ class StoredChunk:
     page: int | None
     member: str | None
     heading_path: tuple[str, ...]
+    hidden_text: str = ""  # the document's hidden-text flag, shown with citations
 
 
 LANGUAGES = ("de", "en")

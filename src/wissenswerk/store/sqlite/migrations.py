@@ -250,6 +250,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE login_attempts ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
         """,
     ),
+    (
+        "hidden-text flag of documents",
+        """
+        -- Why a document may carry text its reader does not see (white or tiny text, hidden
+        -- runs, zero-width characters); shown with every citation of it. '' = none found.
+        ALTER TABLE documents ADD COLUMN hidden_text TEXT NOT NULL DEFAULT '';
+        """,
+    ),
 ]
 
 

@@ -318,7 +318,8 @@ class SQLiteStore(
             cur = conn.execute(
                 "INSERT INTO documents (source_id, path, size, mtime_ns, content_hash, "
                 "acl_class_id, title, modified, language, status, parser, warnings, version, "
-                "url, ocr, ocr_pages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "url, ocr, ocr_pages, hidden_text) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     sid,
                     record.path,
@@ -336,6 +337,7 @@ class SQLiteStore(
                     record.url,
                     record.ocr,
                     json.dumps(list(record.ocr_pages)),
+                    record.hidden_text,
                 ),
             )
             doc_id = cur.lastrowid
@@ -610,7 +612,7 @@ class SQLiteStore(
             marks = ",".join("?" * len(part))
             rows = self._conn.execute(
                 "SELECT c.id, c.document_id, s.name, d.path, d.title, d.modified, c.text, "
-                "c.context, c.page, c.member, c.heading_path FROM chunks c "
+                "c.context, c.page, c.member, c.heading_path, d.hidden_text FROM chunks c "
                 "JOIN documents d ON d.id = c.document_id "
                 f"JOIN sources s ON s.id = d.source_id WHERE c.id IN ({marks})",
                 part,
@@ -628,6 +630,7 @@ class SQLiteStore(
                     page=r[8],
                     member=r[9],
                     heading_path=tuple(json.loads(r[10])),
+                    hidden_text=r[11],
                 )
         return out
 
