@@ -22,7 +22,7 @@ system-packages:
 	scripts/ci/install_system_packages.sh
 
 # pytest exits 5 when it collected no test; like every non-zero code, that fails the target.
-test: $(STAMP) lint system-packages
+test: system-packages $(STAMP) lint
 	$(BIN)/pytest -q
 
 lint: $(STAMP)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the tests run for real: Tesseract (OCR), Samba AD DC + smbclient (Windows
 # shares with NTFS ACLs, Active Directory), Dovecot (IMAP), PostgreSQL (SQL source),
-# Chromium (end-to-end tests of the web app, driven by Playwright).
+# Chromium (end-to-end tests of the web app, driven by Playwright), and a C++ toolchain:
+# llama-cpp-python (the tests' in-process model) compiles from source.
 # Installs only what is missing; needs root (CI runs as root). Services are not started
 # by the packages: the tests start their own servers on loopback in temporary folders.
 set -euo pipefail
@@ -12,6 +13,7 @@ PACKAGES=(
     dovecot-imapd openssl util-linux
     postgresql
     chromium
+    build-essential cmake
 )
 
 missing=()

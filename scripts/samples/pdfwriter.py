@@ -91,6 +91,15 @@ class PdfWriter:
     def add_blank_page(self) -> None:
         self.pages.append(_Page(b""))
 
+    def add_content_page(
+        self, content: bytes, *, image: tuple[int, int, bytes] | None = None
+    ) -> None:
+        """A page from a hand-written content stream (colours, render modes, matrices).
+
+        ``/F1`` is Helvetica; ``image`` (width, height, 8-bit gray pixels) becomes ``/Im1``.
+        """
+        self.pages.append(_Page(content, image=image))
+
     def to_bytes(self, user_password: str | None = None) -> bytes:
         objects: dict[int, tuple[bytes, bytes | None]] = {}  # number -> (dictionary, stream)
         page_numbers = []

@@ -18,6 +18,10 @@ from typing import Any
 from wissenswerk.accounts import Accounts
 from wissenswerk.analysis import Analyzer
 from wissenswerk.answering import ExtractiveAnswerer
+from wissenswerk.answering.base import Answerer
+from wissenswerk.answering.generative import GroundedAnswerer
+from wissenswerk.answering.llm.base import ChatModel
+from wissenswerk.answering.llm.registry import build_chat_model
 from wissenswerk.audit import AuditLog
 from wissenswerk.chunking import StructuredChunker
 from wissenswerk.config.settings import Settings
@@ -189,8 +193,18 @@ class Wissenswerk:
         return DocumentViewer(self.store, self.source)
 
     @cached_property
-    def answerer(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(self.search, self.analyzer, self.settings.answering)
+    def chat_model(self) -> ChatModel | None:
+        """The configured language model; None keeps answers extractive (the default)."""
+        return build_chat_model(self.settings.llm, data_dir=self.settings.data_dir)
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        model = self.chat_model
+        if model is None:
+            return ExtractiveAnswerer(self.search, self.analyzer, self.settings.answering)
+        return GroundedAnswerer(
+            self.search, self.analyzer, model, self.settings.llm, self.settings.answering
+        )
 
     def embed_missing(
         self, on_progress: Callable[[EmbedProgress], None] | None = None

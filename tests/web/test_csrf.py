@@ -40,7 +40,7 @@ def test_every_unsafe_route_refuses_a_missing_or_wrong_token(
         if token is not None:
             data["csrf_token"] = token
         response = admin_client.request(method, path, data=data)
-        if path.startswith("/api/v1/"):
+        if path.startswith(("/api/v1/", "/v1/", "/mcp")):
             # The REST API ignores cookies and needs a bearer token, so a browser's session
             # cookie (what CSRF abuses) gets nowhere.
             assert response.status_code == 401, f"{method} {path} accepted a session cookie"

@@ -8,23 +8,22 @@ answer says so instead of quoting something loosely related. Language-model answ
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from wissenswerk.analysis import Analyzer
-from wissenswerk.answering.versions import version_key, version_order
+from wissenswerk.answering.events import AnswerEvent
+from wissenswerk.answering.evidence import EvidenceFinder
 from wissenswerk.chunking.sentences import split_sentences
 from wissenswerk.config.settings import AnsweringSettings
 from wissenswerk.core.models import Answer, Citation, Hit
-from wissenswerk.search.lexical import idf_weights
 from wissenswerk.search.service import SearchService
 
+if TYPE_CHECKING:
+    from wissenswerk.answering.llm.base import ChatMessage
+
 MAX_QUOTE_CHARS = 400
-PART_CREDIT = 0.6  # a compound's parts found separately count this much of the word
-_WORDS = re.compile(r"\w(?:[\w.,]*\w)?")
-# "wie lang", "wie viele", "how much": the word after the question word asks for the
-# answer; it need not appear in the passage.
-_QUESTION_WORDS = frozenset({"wie", "how"})
 
 _TEXTS = {
     "de": {
@@ -33,8 +32,6 @@ _TEXTS = {
             "Dazu habe ich in den Dokumenten, die Sie lesen dürfen, keine passende Stelle "
             "gefunden. Versuchen Sie andere Begriffe oder fragen Sie die zuständige Abteilung."
         ),
-        "newer": "Hinweis: Es gibt mehrere Fassungen dieses Dokuments; zitiert wird die "
-        "neuere Fassung „{new}“, nicht „{old}“.",
     },
     "en": {
         "intro": "From the documents (verbatim excerpts, no language model):",
@@ -42,8 +39,6 @@ _TEXTS = {
             "I found no passage answering this in the documents you may read. Try other "
             "words or ask the responsible department."
         ),
-        "newer": "Note: several versions of this document exist; quoted is the newer "
-        "version “{new}”, not “{old}”.",
     },
 }
 
@@ -68,7 +63,7 @@ def quote_units(text: str) -> list[str]:
     return units
 
 
-def _quote(sentence: str, max_chars: int = MAX_QUOTE_CHARS) -> str:
+def clip_quote(sentence: str, max_chars: int = MAX_QUOTE_CHARS) -> str:
     if len(sentence) <= max_chars:
         return sentence
     cut = sentence[:max_chars]
@@ -82,54 +77,24 @@ class ExtractiveAnswerer:
         self.search = search
         self.analyzer = analyzer
         self.settings = settings
+        self.evidence = EvidenceFinder(search, analyzer, settings)
 
-    def ask(self, question: str, user_name: str) -> Answer:
+    def ask(self, question: str, user_name: str, history: Sequence[ChatMessage] = ()) -> Answer:
+        """Quotes answering ``question`` from what ``user_name`` may read. Quotes need no
+        conversation context: ``history`` is accepted for the contract all answerers share."""
         lang = "de" if self.analyzer.detect_language(question) != "en" else "en"
         texts = _TEXTS[lang]
-        result = self.search.search(question, user_name, limit=8)
         not_found = Answer(answer=texts["none"], found=False)
-        if not result.hits:
-            return not_found
-        service = self.search
-        user = service.user(user_name)
-        stats = service.snapshot.stats()
-        weights = idf_weights(
-            service.store,
-            service.snapshot,
-            result.query_terms,
-            stats,
-            service.readable_mask(user, stats),
-        )
-        groups = self._word_groups(question)
-        group_weights = [max(weights.get(t, 0.0) for t in g) for g in groups]
-        total_weight = sum(group_weights)
-
-        def coverage(text: str) -> float:
-            """Share of the question's words (idf-weighted) found in text; a word counts
-            fully when all its terms (whole compound and parts, hyphen parts) are there,
-            partly otherwise ("HX-100" is not "HX-200")."""
-            if total_weight <= 0:
-                return 0.0
-            present = set(self.analyzer.index_terms(text))
-            got = 0.0
-            for group, weight in zip(groups, group_weights, strict=True):
-                found = sum(t in present for t in group)
-                if found == len(group):
-                    got += weight
-                else:
-                    got += weight * PART_CREDIT * found / len(group)
-            return got / total_weight
-
-        hits, notes = self._prefer_newer_versions(result.hits, texts)
+        evidence = self.evidence.find(question, user_name, lang)
         candidates: list[_Candidate] = []
-        for rank, hit in enumerate(hits):
-            if not self._is_evidence(hit, coverage(f"{hit.context}\n{hit.text}")):
+        for rank, hit in enumerate(evidence.hits):
+            if not evidence.supports(hit):
                 continue
             rank_bonus = 1.0 / (1.0 + rank)
             for sentence in quote_units(hit.text):
                 if len(sentence.split()) < 3:
                     continue
-                cov = coverage(sentence)
+                cov = evidence.coverage(sentence)
                 # Sentence coverage decides; the passage's rank breaks ties.
                 candidates.append(_Candidate(hit, sentence, cov + 0.35 * rank_bonus, cov))
         if not candidates:
@@ -153,63 +118,26 @@ class ExtractiveAnswerer:
                 path=c.hit.path,
                 member=c.hit.member,
                 page=c.hit.page,
-                quote=_quote(c.sentence),
+                quote=clip_quote(c.sentence),
                 document_id=c.hit.document_id,
             )
             for i, c in enumerate(chosen, start=1)
         ]
         lines = [texts["intro"]]
         lines += [f"„{c.quote}“ [{c.number}]" for c in citations]
-        lines += notes
-        return Answer(answer="\n".join(lines), found=True, citations=citations, notes=notes)
+        lines += evidence.notes
+        return Answer(
+            answer="\n".join(lines), found=True, citations=citations, notes=evidence.notes
+        )
 
-    def _is_evidence(self, hit: Hit, chunk_coverage: float) -> bool:
-        """Enough to quote? Without vectors, the question's words must be there; with them,
-        a very close passage counts alone and a close one needs the words too."""
-        s = self.settings
-        if hit.dense_score is None:
-            return chunk_coverage >= s.min_coverage
-        if hit.dense_score >= s.min_dense_similarity:
-            return True
-        return chunk_coverage >= s.min_coverage and hit.dense_score >= s.min_dense_with_terms
-
-    def _word_groups(self, question: str) -> list[tuple[str, ...]]:
-        """Per word of the question: its whole term first, then compound parts."""
-        groups: dict[tuple[str, ...], None] = {}
-        words = _WORDS.findall(question)
-        for i, word in enumerate(words):
-            if i > 0 and words[i - 1].lower() in _QUESTION_WORDS:
-                continue
-            terms = tuple(self.analyzer.query_terms(word))
-            if terms:
-                groups.setdefault(terms, None)
-        return list(groups)
-
-    def _prefer_newer_versions(
-        self, hits: list[Hit], texts: dict[str, str]
-    ) -> tuple[list[Hit], list[str]]:
-        """Drop hits from older versions of a document that also has a newer version hit."""
-        newest: dict[tuple[str, str], Hit] = {}
-        for hit in hits:
-            key = (hit.source, version_key(hit.path))
-            if not key[1]:
-                continue
-            current = newest.get(key)
-            if current is None or version_order(hit.path, hit.modified) > version_order(
-                current.path, current.modified
-            ):
-                newest[key] = hit
-        kept, notes, dropped = [], [], set()
-        for hit in hits:
-            winner = newest.get((hit.source, version_key(hit.path)))
-            if winner is not None and winner.path != hit.path:
-                if hit.path not in dropped:
-                    dropped.add(hit.path)
-                    notes.append(
-                        texts["newer"].format(
-                            new=winner.path.rsplit("/", 1)[-1], old=hit.path.rsplit("/", 1)[-1]
-                        )
-                    )
-                continue
-            kept.append(hit)
-        return kept, notes
+    def stream(
+        self, question: str, user_name: str, history: Sequence[ChatMessage] = ()
+    ) -> Iterator[AnswerEvent]:
+        """The same answer as ``ask`` as events: one delta per line."""
+        yield AnswerEvent("status", "searching")
+        answer = self.ask(question, user_name)
+        lines = answer.answer.split("\n")
+        for i, line in enumerate(lines):
+            yield AnswerEvent("delta", line + ("\n" if i < len(lines) - 1 else ""))
+        yield AnswerEvent("citations", citations=answer.citations)
+        yield AnswerEvent("done", answer=answer)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -569,6 +570,159 @@ def serve(state: State, host: str | None, port: int | None, no_scheduler: bool) 
         log_level="warning",
     )
     stop.set()
+
+
+MCP_TOKEN_ENV = "WISSENSWERK_MCP_TOKEN"
+
+
+@cli.command()
+@click.option(
+    "--token-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help=f"Datei mit dem API-Token (statt der Umgebungsvariable {MCP_TOKEN_ENV}).",
+)
+@pass_state
+def mcp(state: State, token_file: Path | None) -> None:
+    """MCP-Server über stdin/stdout für KI-Assistenten (Werkzeuge search, ask, get_document),
+    mit den Rechten des Benutzers, dem das API-Token gehört."""
+    from wissenswerk.web.mcp_server import check_token, run_stdio
+
+    with handled():
+        if token_file is not None:
+            try:
+                token = token_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(f"Cannot read the token file {token_file}: {exc}.") from exc
+        else:
+            token = os.environ.get(MCP_TOKEN_ENV, "").strip()
+        if not token:
+            raise ConfigError(
+                f"The MCP server needs an API token: set {MCP_TOKEN_ENV} or pass --token-file "
+                "(create a token with the scopes search, ask and documents in the web app)."
+            )
+        user = check_token(state.app, token)
+    # stdout carries the protocol: messages for people go to stderr.
+    err.print(f"wissenswerk MCP-Server für {user} (stdio)")
+    run_stdio(state.app, token)
+
+
+# --- language models ---------------------------------------------------------------------
+@cli.group()
+def models() -> None:
+    """Empfohlene Sprachmodelle (GGUF) für lokale Antworten anzeigen und herunterladen."""
+
+
+def _models_dir(state: State, directory: Path | None) -> Path:
+    from wissenswerk.answering.llm.registry import models_dir
+
+    settings = state.settings()
+    return directory or models_dir(settings.llm, settings.data_dir)
+
+
+@models.command("list")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Modellordner (Standard: Einstellung llm.models_dir, sonst DATA_DIR/models).",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def models_list(state: State, directory: Path | None, as_json: bool) -> None:
+    """Empfohlene deutschsprachige Modelle und ob sie schon heruntergeladen sind."""
+    from rich.table import Table
+
+    from wissenswerk.answering.llm.catalog import CATALOG
+
+    with handled(as_json):
+        folder = _models_dir(state, directory)
+    rows = [
+        {
+            "name": e.name,
+            "repo": e.repo,
+            "file": e.filename,
+            "size_gb": e.approx_size_gb,
+            "context_size": e.context_size,
+            "license": e.license,
+            "sha256": e.sha256,
+            "downloaded": (folder / e.filename).is_file(),
+            "path": str(folder / e.filename),
+            "description": e.description,
+        }
+        for e in CATALOG
+    ]
+    if as_json:
+        click.echo(json.dumps({"models": rows, "models_dir": str(folder)}, ensure_ascii=False))
+        return
+    table = Table()
+    table.add_column("Name", no_wrap=True)  # names are typed into commands: never cut them
+    for header in ("Größe", "Kontext", "Geladen", "Lizenz, Beschreibung"):
+        table.add_column(header)
+    for r in rows:
+        table.add_row(
+            str(r["name"]),
+            f"~{r['size_gb']} GB",
+            str(r["context_size"]),
+            "ja" if r["downloaded"] else "–",
+            f"{r['license']}. {r['description']}",
+        )
+    Console().print(table)
+    click.echo(f"Modellordner: {folder}")
+
+
+@models.command("pull")
+@click.argument("name")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Zielordner (Standard: Einstellung llm.models_dir, sonst DATA_DIR/models).",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def models_pull(state: State, name: str, directory: Path | None, as_json: bool) -> None:
+    """Modell NAME von Hugging Face laden und per SHA-256 prüfen (setzt abgebrochene fort)."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    from wissenswerk.answering.llm.catalog import catalog_entry
+    from wissenswerk.answering.llm.download import pull
+
+    with handled(as_json):
+        entry = catalog_entry(name)
+        folder = _models_dir(state, directory)
+        bar = Progress(
+            f"{entry.name}",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            disable=not err.is_terminal,
+        )
+        with bar:
+            task = bar.add_task("download", total=None)
+            path = pull(
+                entry,
+                folder,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    if as_json:
+        click.echo(json.dumps({"name": entry.name, "path": str(path)}, ensure_ascii=False))
+        return
+    click.echo(f"{path} (SHA-256 geprüft)")
+    click.echo(
+        "Verwenden mit: WISSENSWERK_LLM__PROVIDER=llama-cpp "
+        f"WISSENSWERK_LLM__MODEL={entry.name} WISSENSWERK_LLM__CONTEXT_SIZE={entry.context_size}"
+    )
 
 
 @cli.group()

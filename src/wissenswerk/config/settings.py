@@ -155,6 +155,73 @@ class AnsweringSettings(BaseModel):
     )
 
 
+class LlmSettings(BaseModel):
+    provider: str = Field(
+        "none",
+        description=(
+            "Language model for generated answers. 'none' = extractive answers only (default); "
+            "'openai' = an OpenAI-compatible chat server such as Ollama, vLLM, the llama.cpp "
+            "server, LM Studio, LocalAI or a hosted EU provider (extra 'openai'); 'llama-cpp' = "
+            "a local GGUF file run in-process (extra 'llm-local'); plugins may add more."
+        ),
+    )
+    url: str | None = Field(
+        None,
+        description=(
+            "Base URL of the OpenAI-compatible server, usually ending in /v1, e.g. "
+            "http://localhost:11434/v1 (Ollama) or http://localhost:8080/v1 (llama.cpp server)."
+        ),
+    )
+    api_key: SecretStr | None = Field(None, description="API key of the chat server, if any.")
+    model: str | None = Field(
+        None,
+        description=(
+            "Model name on the server (e.g. 'qwen2.5:7b' for Ollama); for 'llama-cpp' a name "
+            "from 'wissenswerk models list' (file in models_dir) unless model_path is set."
+        ),
+    )
+    model_path: Path | None = Field(
+        None, description="GGUF file for the 'llama-cpp' provider; overrides model."
+    )
+    context_size: int = Field(
+        4096,
+        ge=256,
+        description=(
+            "Context window of the configured model in tokens (prompt and answer together). "
+            "Set it to what the model and server support; 'models list' shows a value per model."
+        ),
+    )
+    max_tokens: int = Field(768, ge=1, description="Longest generated answer, in tokens.")
+    temperature: float = Field(
+        0.2, ge=0.0, le=2.0, description="Sampling temperature; low values stay close to sources."
+    )
+    timeout_s: float = Field(
+        120.0,
+        gt=0,
+        description=(
+            "Seconds to wait for the chat server to connect, start answering, or send the next "
+            "piece of the answer."
+        ),
+    )
+    max_retries: int = Field(
+        1, ge=0, description="Retries of a failed chat request (connection errors, 429, 5xx)."
+    )
+    threads: int = Field(
+        0, ge=0, description="CPU threads for the 'llama-cpp' provider; 0 = llama.cpp's choice."
+    )
+    allowed_link_hosts: list[str] = Field(
+        default_factory=list,
+        description=(
+            'Hosts generated answers may link to besides citations, e.g. ["intranet.firma.de"]; '
+            "every other link and every image is removed."
+        ),
+    )
+    models_dir: Path | None = Field(
+        None,
+        description="Where 'wissenswerk models pull' stores GGUF files; default <data_dir>/models.",
+    )
+
+
 class WebSettings(BaseModel):
     host: str = Field("127.0.0.1", description="Address 'wissenswerk serve' listens on.")
     port: int = Field(8000, description="Port 'wissenswerk serve' listens on.")
@@ -226,6 +293,7 @@ class Settings(BaseSettings):
     embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     answering: AnsweringSettings = Field(default_factory=AnsweringSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
     accounts: AccountSettings = Field(default_factory=AccountSettings)
     web: WebSettings = Field(default_factory=WebSettings)
 

@@ -100,5 +100,9 @@ class Answer:
     answer: str
     found: bool
     citations: list[Citation] = field(default_factory=list)
-    mode: str = "extractive"
+    mode: str = "extractive"  # or "generated" (a language model wrote it from the sources)
     notes: list[str] = field(default_factory=list)
+    # Accounting of a generated answer: the model's name and tokens_in, tokens_out,
+    # latency_ms over all its calls (question rewriting included); None without a model.
+    model: str | None = None
+    usage: dict[str, int | float] | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from wissenswerk.core.documents import ParsedDocument
@@ -35,6 +35,9 @@ class ParseContext:
     # Counters over the whole top-level file, members of members included.
     unpacked_bytes: int = 0
     member_count: int = 0
+    # Hidden-text reasons of members ("Anhang.docx: hidden Word text"); containers keep only
+    # their members' blocks and warnings, so the registry adds these to the top-level flag.
+    hidden_text: list[str] = field(default_factory=list)
 
 
 class Parser(Protocol):

@@ -17,6 +17,7 @@ from email.message import EmailMessage, Message, MIMEPart
 from wissenswerk.core.documents import Block, ParsedDocument
 from wissenswerk.core.errors import ParseError
 from wissenswerk.parsing.base import ParseContext
+from wissenswerk.parsing.hidden import add_reasons, reasons_of
 from wissenswerk.parsing.html import parse_html_text
 from wissenswerk.parsing.text import decode_text, split_paragraphs
 
@@ -29,12 +30,20 @@ def header_block(fields: list[tuple[str, str]]) -> Block | None:
     return Block("\n".join(lines)) if lines else None
 
 
-def body_blocks(plain: str | None, html: str | None) -> list[Block]:
-    """Plain text wins: it is what the sender wrote; the HTML part is often generated from it."""
+def body_blocks(
+    plain: str | None, html: str | None, flag_into: ParsedDocument | None = None
+) -> list[Block]:
+    """Plain text wins: it is what the sender wrote; the HTML part is often generated from it.
+
+    When the HTML part is read, its hidden-text reasons are added to ``flag_into`` (the message).
+    """
     if plain and plain.strip():
         return [Block(paragraph) for paragraph in split_paragraphs(plain)]
     if html and html.strip():
-        return parse_html_text(html).blocks
+        parsed = parse_html_text(html)
+        if flag_into is not None:
+            add_reasons(flag_into, reasons_of(parsed))
+        return parsed.blocks
     return []
 
 
@@ -75,7 +84,7 @@ class EmlParser:
         if body is not None:
             text = _text_content(body)
             if body.get_content_subtype() == "html":
-                doc.blocks.extend(body_blocks(None, text))
+                doc.blocks.extend(body_blocks(None, text, doc))
             else:
                 doc.blocks.extend(body_blocks(text, None))
 

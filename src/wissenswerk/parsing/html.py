@@ -17,6 +17,7 @@ from lxml import html as lxml_html
 from wissenswerk.core.documents import Block, ParsedDocument
 from wissenswerk.core.errors import ParseError
 from wissenswerk.parsing.base import ParseContext
+from wissenswerk.parsing.hidden import add_reasons, html_hidden_reasons
 from wissenswerk.parsing.outline import Outline
 from wissenswerk.parsing.tables import looks_like_header, table_blocks
 from wissenswerk.parsing.text import looks_binary
@@ -108,6 +109,8 @@ def parse_html_text(text: str) -> ParsedDocument:
         return ParsedDocument()
     title_element = root.find(".//title")
     title = _squash(title_element.text_content()) if title_element is not None else ""
+    # Before the boilerplate goes: comments and hidden elements go with it.
+    hidden = html_hidden_reasons(_main_content(root))
     _drop_boilerplate(root)
     content = _main_content(root)
     content.tail = None  # text after </main> is not main content
@@ -115,6 +118,7 @@ def parse_html_text(text: str) -> ParsedDocument:
     collector.walk(content)
     collector.flush()
     collector.doc.title = title or None
+    add_reasons(collector.doc, hidden)
     return collector.doc
 
 

@@ -6,12 +6,15 @@ import html
 import re
 from collections.abc import Sequence
 
+from lxml import etree
+from lxml import html as lxml_html
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from wissenswerk.core.documents import Block, BlockKind, ParsedDocument
 from wissenswerk.core.errors import ParseError
 from wissenswerk.parsing.base import ParseContext
+from wissenswerk.parsing.hidden import add_reasons, html_hidden_reasons
 from wissenswerk.parsing.outline import Outline
 from wissenswerk.parsing.tables import table_blocks
 from wissenswerk.parsing.text import decode_text, looks_binary, normalize_newlines
@@ -39,8 +42,10 @@ class MarkdownParser:
             title_line = _FRONT_MATTER_TITLE.search(front.group(1))
             front_title = title_line.group(1).strip("\"'") if title_line else None
             text = text[front.end() :]
-        tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text)
+        markdown = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+        tokens = markdown.parse(text)
         doc = _Collector().collect(tokens)
+        add_reasons(doc, _hidden_html(markdown, tokens))
         doc.title = front_title or next(
             (b.text for b in doc.blocks if b.kind is BlockKind.HEADING and b.level == 1), None
         )
@@ -131,6 +136,23 @@ class _Collector:
             index += 1
         self.doc.blocks.extend(table_blocks(rows, header=header, heading_path=self.path()))
         return index
+
+
+def _hidden_html(markdown: MarkdownIt, tokens: Sequence[Token]) -> list[str]:
+    """Comments and hidden elements in the file's raw HTML (README files hide instructions in
+    ``<!-- -->``). Rendered first, so HTML shown in code blocks is text, not markup."""
+    has_html = any(
+        token.type == "html_block"
+        or any(child.type == "html_inline" for child in token.children or [])
+        for token in tokens
+    )
+    if not has_html:
+        return []
+    try:
+        root = lxml_html.document_fromstring(markdown.renderer.render(tokens, markdown.options, {}))
+    except (etree.ParserError, ValueError):
+        return []
+    return html_hidden_reasons(root)
 
 
 def _inline_text(token: Token) -> str:

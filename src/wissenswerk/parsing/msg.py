@@ -199,7 +199,7 @@ def _read_message(message: _Storage, ctx: ParseContext) -> ParsedDocument:
     block = header_block(fields)
     if block:
         doc.blocks.append(block)
-    body = body_blocks(message.string(PR_BODY), _html_body(message))
+    body = body_blocks(message.string(PR_BODY), _html_body(message), doc)
     if not body and message.binary(PR_RTF_COMPRESSED) is not None:
         doc.warnings.append("message body is stored only as compressed RTF, not supported yet")
     doc.blocks.extend(body)

@@ -11,8 +11,10 @@ garbage. ``render_pages`` draws such pages as grey images for the OCR engine.
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import logging
+import math
 import re
 import statistics
 import threading
@@ -25,6 +27,7 @@ from PIL import Image
 from wissenswerk.core.documents import Block, ParsedDocument
 from wissenswerk.core.errors import ParseError
 from wissenswerk.parsing.base import ParseContext
+from wissenswerk.parsing.hidden import TINY_TEXT_REASON, WHITE_TEXT_REASON, add_reasons, page_reason
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +53,15 @@ _PARAGRAPH_GAP = 1.5  # times the typical line pitch
 # PDFium marks a hyphen at a line end as U+0002; joining the word back helps search.
 _SOFT_HYPHEN_BREAK = re.compile(r"[\x02\xad]\r?\n")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+# Hidden text: smaller than this (in points, after scaling) nobody reads it; fill colours with
+# every channel at least this light vanish on the usual white page.
+_TINY_TEXT_PT = 2.0
+_WHITE_LEVEL = 240
+_INVISIBLE_TEXT_REASON = "invisible text"
+# Text render modes (PDF 32000-1, 9.3.6): 3 draws nothing, 7 only clips; 1 and 5 only stroke.
+_INVISIBLE_MODES = frozenset({pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE, 7})
+_STROKE_ONLY_MODES = frozenset({1, 5})
 
 _LOAD_ERRORS = {
     pdfium_c.FPDF_ERR_PASSWORD: "encrypted PDF, password required",
@@ -82,6 +94,7 @@ def _read_document(pdf: pdfium.PdfDocument, filename: str) -> ParsedDocument:
     if page_count == 0:
         raise ParseError(filename, "PDF has no pages")
     doc.metadata["pages"] = str(page_count)
+    hidden: dict[str, list[int]] = {}
     for index in range(page_count):
         number = index + 1
         try:
@@ -90,9 +103,11 @@ def _read_document(pdf: pdfium.PdfDocument, filename: str) -> ParsedDocument:
             doc.warnings.append(f"page {number} could not be loaded and was skipped")
             continue
         try:
-            paragraphs, image_count, image_share = _read_page(page)
+            paragraphs, image_count, image_share, hidden_kinds = _read_page(page)
         finally:
             page.close()
+        for kind in hidden_kinds:
+            hidden.setdefault(kind, []).append(number)
         has_images = image_count > 0
         if _needs_ocr(paragraphs, has_images, image_share):
             doc.needs_ocr_pages.append(number)
@@ -100,15 +115,18 @@ def _read_document(pdf: pdfium.PdfDocument, filename: str) -> ParsedDocument:
             # Also on a page queued for OCR: a stamp or header line is real text, and it
             # stays searchable when OCR is off or finds nothing.
             doc.blocks.extend(Block(text, page=number) for text in paragraphs)
+    add_reasons(doc, (page_reason(kind, pages) for kind, pages in sorted(hidden.items())))
     return doc
 
 
-def _read_page(page: pdfium.PdfPage) -> tuple[list[str], int, float]:
-    """Paragraphs, the number of images, and the share of the page the images cover."""
+def _read_page(page: pdfium.PdfPage) -> tuple[list[str], int, float, set[str]]:
+    """Paragraphs, the number of images, the share of the page the images cover, and the
+    kinds of hidden text on the page."""
     textpage = page.get_textpage()
     try:
         text = _clean(textpage.get_text_bounded())
         boxes = _line_boxes(textpage)
+        hidden = _hidden_text(page, textpage)
     finally:
         textpage.close()
     width, height = page.get_size()
@@ -122,7 +140,95 @@ def _read_page(page: pdfium.PdfPage) -> tuple[list[str], int, float]:
             0.0, min(top, height) - max(bottom, 0.0)
         )
     share = min(1.0, covered / (width * height)) if width > 0 and height > 0 else 0.0
-    return _paragraphs(text, boxes), count, share
+    return _paragraphs(text, boxes), count, share, hidden
+
+
+def _hidden_text(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> set[str]:
+    """Kinds of text on the page that a reader does not see: invisible, tiny, white.
+
+    Invisible or white text over a picture is not hidden: a searchable scan puts its OCR text
+    invisibly over the scanned image, and a brochure prints white text on a photo or a
+    coloured box. Only what lies on bare page counts.
+    """
+    kinds: set[str] = set()
+    backgrounds: list[tuple[float, float, float, float]] | None = None
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], textpage=textpage):
+        kind = _hidden_kind(obj)
+        if kind is None or kind in kinds or not _has_text(obj):
+            continue
+        if kind != TINY_TEXT_REASON:
+            if backgrounds is None:
+                backgrounds = _backgrounds(page)
+            bounds = obj.get_bounds()
+            if any(_overlaps(bounds, box) for box in backgrounds):
+                continue
+        kinds.add(kind)
+    return kinds
+
+
+def _hidden_kind(obj: pdfium.PdfObject) -> str | None:
+    mode = pdfium_c.FPDFTextObj_GetTextRenderMode(obj)
+    if mode in _INVISIBLE_MODES:
+        return _INVISIBLE_TEXT_REASON
+    size = ctypes.c_float()
+    if pdfium_c.FPDFTextObj_GetFontSize(obj, size):
+        a, b, c, d, _e, _f = obj.get_matrix().get()
+        if size.value * math.sqrt(abs(a * d - b * c)) < _TINY_TEXT_PT:
+            return TINY_TEXT_REASON
+    colour = _colour(obj, stroke=mode in _STROKE_ONLY_MODES)
+    if colour is not None:
+        red, green, blue, alpha = colour
+        if alpha == 0:
+            return _INVISIBLE_TEXT_REASON
+        if min(red, green, blue) >= _WHITE_LEVEL:
+            return WHITE_TEXT_REASON
+    return None
+
+
+def _colour(obj: pdfium.PdfObject, *, stroke: bool = False) -> tuple[int, int, int, int] | None:
+    channels = [ctypes.c_uint() for _ in range(4)]
+    get = pdfium_c.FPDFPageObj_GetStrokeColor if stroke else pdfium_c.FPDFPageObj_GetFillColor
+    if not get(obj, *channels):
+        return None
+    red, green, blue, alpha = (channel.value for channel in channels)
+    return red, green, blue, alpha
+
+
+def _has_text(obj: pdfium.PdfObject) -> bool:
+    try:
+        return bool(obj.extract().strip())
+    except pdfium.PdfiumError:
+        return False
+
+
+def _backgrounds(page: pdfium.PdfPage) -> list[tuple[float, float, float, float]]:
+    """Bounds of what can sit behind text: images, shadings, form XObjects (logos, wrapped
+    scans) and filled shapes that are not white. Only the top level: bounds inside a form
+    XObject are in the form's own coordinates."""
+    boxes = []
+    kinds = [
+        pdfium_c.FPDF_PAGEOBJ_IMAGE,
+        pdfium_c.FPDF_PAGEOBJ_PATH,
+        pdfium_c.FPDF_PAGEOBJ_SHADING,
+        pdfium_c.FPDF_PAGEOBJ_FORM,
+    ]
+    for obj in page.get_objects(filter=kinds, max_depth=1):
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
+            fill_mode = ctypes.c_int()
+            stroke = ctypes.c_int()
+            if not pdfium_c.FPDFPath_GetDrawMode(obj, fill_mode, stroke) or (
+                fill_mode.value == pdfium_c.FPDF_FILLMODE_NONE
+            ):
+                continue
+            colour = _colour(obj)
+            if colour is None or colour[3] == 0 or min(colour[:3]) >= _WHITE_LEVEL:
+                continue
+        boxes.append(obj.get_bounds())
+    return boxes
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _clean(text: str) -> str:

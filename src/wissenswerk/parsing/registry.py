@@ -25,6 +25,7 @@ import olefile
 from wissenswerk.core.documents import ParsedDocument
 from wissenswerk.core.errors import LimitExceededError, ParseError, UnsupportedFormatError
 from wissenswerk.parsing.base import ParseContext, ParseLimits, Parser
+from wissenswerk.parsing.hidden import add_reasons, clean_invisible_characters, reasons_of
 
 logger = logging.getLogger(__name__)
 
@@ -150,13 +151,17 @@ class ParserRegistry:
         limits = limits or ParseLimits()
         _check_size(len(data), filename, limits)
         ctx = ParseContext(limits=limits, parse_member=self._parse_member)
-        return self._parse(data, filename, ctx)
+        doc = self._parse(data, filename, ctx)
+        add_reasons(doc, ctx.hidden_text)
+        return doc
 
     def _parse(self, data: bytes, filename: str, ctx: ParseContext) -> ParsedDocument:
         parser = self.parser_for(data, filename)
         try:
             doc = parser.parse(data, filename, ctx)
             doc.metadata.setdefault("parser", parser.name)
+            # Every format, plugin parsers included: invisible characters never reach the index.
+            clean_invisible_characters(doc)
             return doc
         except (ParseError, MemoryError):
             raise  # MemoryError: the worker reports it as the memory limit (parsing.memory_mb)
@@ -191,6 +196,7 @@ class ParserRegistry:
             # The counters cover the whole top-level file, so they flow back up.
             ctx.unpacked_bytes = child.unpacked_bytes
             ctx.member_count = child.member_count
+        ctx.hidden_text.extend(f"{name}: {reason}" for reason in reasons_of(doc))
         warnings = [f"{name}: {warning}" for warning in doc.warnings]
         if doc.needs_ocr_pages:
             pages = ", ".join(map(str, doc.needs_ocr_pages))

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from wissenswerk import __version__
 from wissenswerk.accounts.service import Accounts
 from wissenswerk.app import Wissenswerk
-from wissenswerk.web import api
+from wissenswerk.web import api, mcp_server, openai_api
 from wissenswerk.web.context import WebContext, is_api, translator
 from wissenswerk.web.deps import Redirect, csrf_protect, render, setup_gate
 from wissenswerk.web.routes import admin, ask, auth, documents, home, search
@@ -66,6 +66,8 @@ def create_app(ww: Wissenswerk, accounts: Accounts | None = None) -> FastAPI:
     app.include_router(documents.router)
     app.include_router(admin.router)
     app.include_router(api.router)
+    app.include_router(openai_api.router)  # /v1: OpenAI-compatible chat API
+    app.include_router(mcp_server.http_router())  # /mcp, with the lifespan it needs
     return app
 
 

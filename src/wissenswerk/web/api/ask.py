@@ -73,6 +73,8 @@ def answer(request: Request, who: ApiCaller, question: str) -> tuple[Answer, lis
         found=given.found,
         cited=[document_object(c.source, c.path) for c in citations],
         mode=given.mode,
+        model=given.model,
+        usage=given.usage,
     )
     return given, citations
 

@@ -96,6 +96,8 @@ def _answer(request: Request, user: Account, question: str, conversation_id: int
         found=answer.found,
         cited=[document_object(c.source, c.path) for c in citations],
         mode=answer.mode,
+        model=answer.model,
+        usage=answer.usage,
         conversation=conversation_id,
         message=message_id,
     )
