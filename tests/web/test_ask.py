@@ -254,3 +254,17 @@ def test_an_empty_question_is_refused(office: Office) -> None:
     anna = office.client("anna")
     assert ask(anna, "   ").status_code == 400
     assert office.web.ww.store.conversations("anna") == []
+
+
+def test_citations_of_a_document_with_hidden_text_carry_a_warning(office: Office) -> None:
+    # Zero-width characters inside words: a classic way to smuggle text past readers.
+    (office.share / "Technik" / "Kantine.md").write_text(
+        "# Kantine\n\nDie Kan\u200btine bietet mittwochs Kartoffel\u200bsuppe an.\n",
+        encoding="utf-8",
+    )
+    office.web.ww.syncer.sync(office.web.ww.source("share"))
+    anna = office.client("anna")
+    response = ask(anna, "Was gibt es mittwochs in der Kantine?", stream=False)
+    page = anna.get(response.headers["location"].split("#")[0]).text
+    assert "Kartoffelsuppe" in page  # indexed without the invisible characters
+    assert 'class="hidden-text-flag"' in page and "zero-width characters" in page

@@ -120,6 +120,7 @@ class ExtractiveAnswerer:
                 page=c.hit.page,
                 quote=clip_quote(c.sentence),
                 document_id=c.hit.document_id,
+                hidden_text=c.hit.hidden_text,
             )
             for i, c in enumerate(chosen, start=1)
         ]

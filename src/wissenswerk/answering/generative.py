@@ -283,6 +283,7 @@ class GroundedAnswerer:
                     page=hit.page,
                     quote=clip_quote(best),
                     document_id=hit.document_id,
+                    hidden_text=hit.hidden_text,
                 )
             )
         return citations

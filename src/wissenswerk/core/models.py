@@ -82,6 +82,7 @@ class Hit:
     lexical_rank: int | None = None
     dense_rank: int | None = None
     dense_score: float | None = None  # cosine similarity of query and passage
+    hidden_text: str = ""  # the document's hidden-text flag ("" = none found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,7 @@ class Citation:
     page: int | None
     quote: str
     document_id: int | None = None  # for the viewer link; not part of the CLI's JSON
+    hidden_text: str = ""  # why the cited document may hide text from its reader
 
 
 @dataclass(slots=True)

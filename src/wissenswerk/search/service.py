@@ -164,6 +164,7 @@ class SearchService:
                     lexical_rank=lex_rank.get(pos),
                     dense_rank=dense_rank.get(pos),
                     dense_score=dense_score.get(pos),
+                    hidden_text=chunk.hidden_text,
                 )
             )
         return hits

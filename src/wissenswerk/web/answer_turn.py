@@ -74,7 +74,9 @@ def linked(
     not set them)."""
     if all(c.document_id is not None for c in citations):
         return [
-            CitationLink(c.number, c.source, c.path, c.member, c.page, c.quote, c.document_id)
+            CitationLink(
+                c.number, c.source, c.path, c.member, c.page, c.quote, c.document_id, c.hidden_text
+            )
             for c in citations
         ]
     return link_citations(ww.search, user_name, question, citations)

@@ -35,6 +35,7 @@ class CitationLink:
     page: int | None
     quote: str
     document_id: int | None  # None: the document could not be found (no link)
+    hidden_text: str = ""  # the document's hidden-text flag, shown as a warning
 
     @property
     def href(self) -> str | None:
@@ -57,6 +58,7 @@ class CitationLink:
             "page": self.page,
             "quote": self.quote,
             "document_id": self.document_id,
+            "hidden_text": self.hidden_text,
         }
 
     @classmethod
@@ -71,6 +73,7 @@ class CitationLink:
             page=int(page) if page is not None else None,
             quote=str(record.get("quote", "")),
             document_id=int(document_id) if document_id is not None else None,
+            hidden_text=str(record.get("hidden_text") or ""),
         )
 
 
@@ -113,7 +116,8 @@ def link_citations(
             member=c.member,
             page=c.page,
             quote=c.quote,
-            document_id=ids.get((c.source, c.path)),
+            document_id=c.document_id or ids.get((c.source, c.path)),
+            hidden_text=c.hidden_text,
         )
         for c in citations
     ]
