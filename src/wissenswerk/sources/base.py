@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from pydantic import ValidationError
+
 from wissenswerk.core.directory import Directory
 from wissenswerk.core.errors import ConfigError
 from wissenswerk.core.models import SourceItem
@@ -73,6 +75,13 @@ def secret(options: Mapping[str, Any], key: str, source: str, required: bool = T
     if required:
         raise ConfigError(f"Source {source!r} needs the option {key} (or {key}_env / {key}_file).")
     return ""
+
+
+def option_problems(exc: ValidationError) -> str:
+    """A connector's invalid options as "field: message; …", for its ConfigError."""
+    return "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in exc.errors()
+    )
 
 
 SECRET_WORDS = ("password", "secret", "token", "api_key", "client_secret")

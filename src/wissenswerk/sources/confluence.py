@@ -31,7 +31,7 @@ from wissenswerk.core.acl import EVERYONE, principal_for_group_token
 from wissenswerk.core.errors import ConfigError, DirectoryError, SourceError
 from wissenswerk.core.models import SourceConfig, SourceItem
 from wissenswerk.sources.acl_map import acl_for
-from wissenswerk.sources.base import SourceContext, secret
+from wissenswerk.sources.base import SourceContext, option_problems, secret
 from wissenswerk.sources.confluence_permissions import (
     ConfluenceUserNaming,
     intersect_readers,
@@ -87,9 +87,7 @@ def parse_options(config: SourceConfig) -> ConfluenceOptions:
     try:
         parsed = ConfluenceOptions.model_validate(options)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in exc.errors()
-        )
+        problems = option_problems(exc)
         raise ConfigError(
             f"Source {config.name!r} (confluence): invalid options: {problems}."
         ) from exc

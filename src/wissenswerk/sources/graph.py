@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from wissenswerk.core.errors import ConfigError, SourceError
 from wissenswerk.core.models import SourceConfig, SourceItem
 from wissenswerk.sources.acl_map import acl_for
-from wissenswerk.sources.base import SourceContext, secret
+from wissenswerk.sources.base import SourceContext, option_problems, secret
 from wissenswerk.sources.graph_client import GraphClient, GraphHTTPError
 from wissenswerk.sources.graph_permissions import (
     GroupNaming,
@@ -83,9 +83,7 @@ def parse_options(config: SourceConfig) -> GraphOptions:
     try:
         parsed = GraphOptions.model_validate(options)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in exc.errors()
-        )
+        problems = option_problems(exc)
         raise ConfigError(f"Source {config.name!r} (graph): invalid options: {problems}.") from exc
     if not parsed.site and config.location.startswith("https://"):
         parsed.site = config.location

@@ -38,7 +38,7 @@ from wissenswerk.core.acl import principal_for_group_token
 from wissenswerk.core.errors import ConfigError, SourceError
 from wissenswerk.core.models import SourceConfig, SourceItem
 from wissenswerk.sources.acl_map import acl_for
-from wissenswerk.sources.base import SourceContext, secret
+from wissenswerk.sources.base import SourceContext, option_problems, secret
 
 log = logging.getLogger(__name__)
 
@@ -144,9 +144,7 @@ def _validated(config: SourceConfig) -> ImapOptions:
     try:
         return ImapOptions.model_validate(options)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in exc.errors()
-        )
+        problems = option_problems(exc)
         raise ConfigError(f"Source {config.name!r} (imap): invalid options: {problems}.") from exc
 
 

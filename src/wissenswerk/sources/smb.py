@@ -43,7 +43,7 @@ from wissenswerk.core.directory import Directory
 from wissenswerk.core.errors import ConfigError, DirectoryError, SourceError
 from wissenswerk.core.models import SourceConfig, SourceItem
 from wissenswerk.sources.acl_map import acl_for, normalise_path
-from wissenswerk.sources.base import SourceContext, secret
+from wissenswerk.sources.base import SourceContext, option_problems, secret
 from wissenswerk.sources.ntfs_acl import (
     ReadAcl,
     SecurityDescriptor,
@@ -100,9 +100,7 @@ def parse_options(config: SourceConfig) -> SmbOptions:
     try:
         return SmbOptions.model_validate(merged)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg']}" for e in exc.errors()
-        )
+        problems = option_problems(exc)
         raise ConfigError(
             f"Source {config.name!r}: bad SMB options ({problems}). Needed: server and share "
             "(or a location like smb://server/share/folder), username and password."

@@ -47,7 +47,7 @@ from wissenswerk.core.acl import principal_for_group_token
 from wissenswerk.core.errors import ConfigError, SourceError
 from wissenswerk.core.models import SourceConfig, SourceItem
 from wissenswerk.sources.acl_map import acl_for, normalise_path
-from wissenswerk.sources.base import SourceContext, secret
+from wissenswerk.sources.base import SourceContext, option_problems, secret
 from wissenswerk.sources.sql_query import (
     RowTemplate,
     check_select,
@@ -89,10 +89,7 @@ def parse_options(config: SourceConfig) -> SqlOptions:
     try:
         return SqlOptions.model_validate(config.options)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'options'}: {err['msg']}"
-            for err in exc.errors()
-        )
+        problems = option_problems(exc)
         raise ConfigError(f"Source {config.name!r}: invalid SQL options ({problems}).") from exc
 
 

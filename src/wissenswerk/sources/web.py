@@ -38,7 +38,7 @@ from wissenswerk.core.acl import principal_for_group_token
 from wissenswerk.core.errors import ConfigError, SourceError
 from wissenswerk.core.models import SourceConfig, SourceItem
 from wissenswerk.sources.acl_map import acl_for
-from wissenswerk.sources.base import SourceContext, secret
+from wissenswerk.sources.base import SourceContext, option_problems, secret
 from wissenswerk.sources.web_crawl import Crawler, CrawlRules, record_mtime_ns
 from wissenswerk.sources.web_state import CrawlState, PageRecord
 from wissenswerk.sources.web_urls import DEFAULT_IGNORED_PARAMS, host_of, normalise_url
@@ -81,10 +81,7 @@ def parse_options(config: SourceConfig) -> WebOptions:
     try:
         return WebOptions.model_validate(config.options)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'options'}: {err['msg']}"
-            for err in exc.errors()
-        )
+        problems = option_problems(exc)
         raise ConfigError(f"Source {config.name!r}: invalid web options ({problems}).") from exc
 
 
