@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,11 +13,7 @@ from pathlib import Path
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.servers.ports import free_port
 
 
 @pytest.mark.slow
@@ -30,7 +25,7 @@ def test_serve_syncs_due_sources_in_the_background(
     add = [*base, "sources", "add", "share", "--folder", str(share), "--acl-map", str(acl_map)]
     subprocess.run(add, check=True, env=env, capture_output=True)
     server = subprocess.Popen(
-        [*base, "serve", "--port", str(_free_port())],
+        [*base, "serve", "--port", str(free_port())],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

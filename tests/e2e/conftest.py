@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ from playwright.sync_api import (
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import ACL_MAP, write_share
+from tests.servers.ports import free_port
 from wissenswerk.web.i18n import Translator
 
 REPO = Path(__file__).resolve().parents[2]
@@ -96,13 +96,6 @@ class Server:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _wait_until_up(process: subprocess.Popen[bytes], url: str) -> str | None:
     """None once ``url`` answers, else why not."""
     deadline = time.monotonic() + SERVER_START_S
@@ -138,7 +131,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     acl_map = root / "acl.csv"
     acl_map.write_text(ACL_MAP, encoding="utf-8")
     data_dir = root / "data"
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("WISSENSWERK_")}
     env["WISSENSWERK_EMBEDDINGS__PROVIDER"] = "none"

@@ -25,14 +25,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers.ports import free_port
+
 USERS = {"anna": "geheim", "vertrieb": "verkauf", "archiv": "Schlüssel-2025"}
 MASTER_USERS = {"admin": "master-geheim"}  # may open any mailbox via SASL PLAIN authzid
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _binary(name: str, package: str) -> str:

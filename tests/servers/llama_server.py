@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers.dovecot import free_port
+from tests.servers.ports import free_port
 
 MODEL_ALIAS = "smollm2"
 CONTEXT_SIZE = 2048

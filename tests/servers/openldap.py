@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers.ports import free_port
+
 BASE_DN = "dc=firma,dc=test"
 ADMIN_DN = f"cn=admin,{BASE_DN}"
 ADMIN_PASSWORD = "Verwalter-2025"
@@ -113,12 +115,6 @@ class OpenLdap:
     admin_password: str = ADMIN_PASSWORD
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def running_openldap() -> Iterator[OpenLdap]:
     slapd = _binary("slapd", "slapd")
@@ -150,7 +146,7 @@ directory {root}/db
         )  # fmt: skip
         if loaded.returncode != 0:
             pytest.fail(f"slapadd failed:\n{loaded.stdout}{loaded.stderr}")
-        port = _free_port()
+        port = free_port()
         url = f"ldap://127.0.0.1:{port}"
         with (root / "slapd.log").open("wb") as log:
             process = subprocess.Popen(

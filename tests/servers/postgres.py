@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.servers.ports import free_port
 
 if TYPE_CHECKING:
     import pg8000.native
@@ -54,12 +55,6 @@ def _binaries() -> Path:
         "PostgreSQL server binaries (initdb, pg_ctl) not found; install the Debian package "
         "postgresql (postgresql-15) to run the SQL source tests."
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _as_server_user(command: list[str]) -> list[str]:
@@ -98,7 +93,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         account = pwd.getpwnam("postgres")
         for path in (root, pwfile):
             os.chown(path, account.pw_uid, account.pw_gid)
-    port = _free_port()
+    port = free_port()
     _run(
         [
             str(bin_dir / "initdb"), "-D", str(data), "-U", SUPERUSER, f"--pwfile={pwfile}",

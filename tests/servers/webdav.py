@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.servers.dovecot import free_port
+from tests.servers.ports import free_port
 
 MOUNT = "/remote.php/dav/files/anna"
 USERS = {"anna": "geheim", "mia": "Passwört-2025"}

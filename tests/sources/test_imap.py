@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.servers.dovecot import DovecotServer, dovecot, free_port
+from tests.servers.dovecot import DovecotServer, dovecot
+from tests.servers.ports import free_port
 from wissenswerk.core.errors import ConfigError, SourceError
 from wissenswerk.core.models import SourceConfig, SourceItem
 from wissenswerk.parsing import ParserRegistry

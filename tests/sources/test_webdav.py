@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.servers.dovecot import free_port
+from tests.servers.ports import free_port
 from tests.servers.webdav import WebDavServer, webdav
 from wissenswerk.core.errors import ConfigError, SourceError
 from wissenswerk.core.models import SourceConfig, SourceItem

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,15 +12,9 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import make_app
+from tests.servers.ports import free_port
 from tests.web.conftest import ADMIN, ADMIN_PASSWORD
 from wissenswerk.web.app import build_accounts
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def test_serve_answers_the_login_page(tmp_path: Path) -> None:
@@ -30,7 +23,7 @@ def test_serve_answers_the_login_page(tmp_path: Path) -> None:
     build_accounts(ww).create_first_admin(ADMIN, ADMIN_PASSWORD)
     ww.close()
 
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WISSENSWERK_")}
     process = subprocess.Popen(
         [

@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.servers.dovecot import free_port
 from tests.servers.llama_server import LlamaServer
+from tests.servers.ports import free_port
 from wissenswerk.answering.llm.base import (
     ChatChunk,
     ChatMessage,
