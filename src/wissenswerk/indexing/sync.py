@@ -296,6 +296,7 @@ class Syncer:
                 if not item.acl:
                     report.without_readers.append(item.path)
                 if state is not None:
+                    # Before any read: a revoked permission applies even if the read fails.
                     self._refresh_acl(source, item, state, report)
                 if not self._due(item, state, now, report):
                     yield item.path

@@ -19,7 +19,7 @@ from wissenswerk.core.errors import NotFoundError, ParseError, SourceError
 from wissenswerk.core.models import SourceItem
 from wissenswerk.parsing.pdf import render_pages
 from wissenswerk.sources.base import Source
-from wissenswerk.store.base import Store, StoredChunk
+from wissenswerk.store.base import Store
 from wissenswerk.store.documents import DocumentInfo
 
 MAX_PAGE_DPI = 200
@@ -154,8 +154,3 @@ class DocumentViewer:
         image.close()
         return out.getvalue()
 
-
-def chunk_locator(chunk: StoredChunk) -> str:
-    """'path › member, page N' as citations show it."""
-    loc = chunk.path + (f" › {chunk.member}" if chunk.member else "")
-    return loc + (f", S. {chunk.page}" if chunk.page else "")
