@@ -13,7 +13,8 @@ from wissenswerk.web.sessions import client_ip
 def record(
     request: Request,
     kind: str,
-    actor: str,
+    actor: str | None,
+    /,
     *,
     object: str | None = None,
     outcome: str = Outcome.SUCCESS,

@@ -14,7 +14,9 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
+from wissenswerk.audit.kinds import Outcome
 from wissenswerk.core.errors import WissenswerkError
+from wissenswerk.web import activity
 from wissenswerk.web.context import translator, web_context
 from wissenswerk.web.deps import render
 from wissenswerk.web.i18n import LANGUAGES
@@ -62,13 +64,12 @@ def _emit(
     request: Request, kind: str, actor: str | None, object: str | None = None, **details: object
 ) -> None:
     """Record in the audit log, with outcome, object and address in their own columns."""
-    web = web_context(request)
-    web.ww.audit.record(
+    activity.record(
+        request,
         kind,
         actor,
         object=object or (f"user:{actor}" if actor else None),
-        outcome="failure" if kind in _FAILED else "success",
-        ip=client_ip(request, web.settings),
+        outcome=Outcome.FAILURE if kind in _FAILED else Outcome.SUCCESS,
         **details,
     )
 

@@ -12,10 +12,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from wissenswerk.audit import Outcome
 from wissenswerk.store.accounts import Account
-from wissenswerk.web.context import translator, web_context
+from wissenswerk.web import activity
+from wissenswerk.web.context import translator
 from wissenswerk.web.deps import render, require_role
 from wissenswerk.web.identity import optional_user
-from wissenswerk.web.sessions import client_ip
 
 # Editors manage sources and syncs; everything else is for admins (accounts.roles).
 SOURCE_ROLES = ("admin", "editor")
@@ -76,15 +76,7 @@ def record(
     **details: object,
 ) -> None:
     """One audit record for a completed admin action: who, on what, from where."""
-    web = web_context(request)
-    web.ww.audit.record(
-        kind,
-        actor.name,
-        object=object,
-        outcome=Outcome.SUCCESS,
-        ip=client_ip(request, web.settings),
-        **details,
-    )
+    activity.record(request, kind, actor.name, object=object, outcome=Outcome.SUCCESS, **details)
 
 
 def local_time(moment: datetime | float | str | None) -> str:
