@@ -153,4 +153,3 @@ class DocumentViewer:
         image.save(out, format="PNG", optimize=True)
         image.close()
         return out.getvalue()
-
