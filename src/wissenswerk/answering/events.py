@@ -1,9 +1,10 @@
 """What an answerer streams: progress, answer text as it comes, the sources, the result.
 
 Every answerer (extractive or generated) yields the same events, so the CLI, the web UI and
-the APIs stream either the same way. The text of the ``delta`` events is provisional: the
-``done`` event carries the final answer (citations validated, Markdown sanitised), which
-replaces what was streamed.
+the APIs stream either the same way. The text of the ``delta`` events is final: each piece
+is checked before it is sent (citations validated, Markdown sanitised; see
+``checked_stream``), and the ``done`` event's answer is the pieces joined. A front-end can
+show the pieces as they come and never has to take one back.
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ The flow of one question:
    any passage supports an answer. If none does, the answer says so and no model is called.
 3. The model gets the supporting passages, numbered and datamarked (``prompt``), and no
    tools: it can only write text, never fetch a URL or act.
-4. Its text streams out as it comes; at the end the citation markers are checked against the
-   passages (``citations``), the Markdown is sanitised (no images, no links except citations
-   and allowed hosts), and the final answer replaces the streamed text.
+4. Its text streams out in pieces that are checked before they leave (``checked_stream``):
+   citation markers checked against the passages and renumbered (``citations``), Markdown
+   sanitised (no images, no links except citations and allowed hosts). The answer is the
+   pieces joined, so what was streamed never has to be taken back.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from wissenswerk.analysis import Analyzer
-from wissenswerk.answering.citations import CitationCheck, check_citations, statements
+from wissenswerk.answering.checked_stream import CheckedStream, CheckedText
+from wissenswerk.answering.citations import CitationCheck, statements
 from wissenswerk.answering.events import AnswerEvent
 from wissenswerk.answering.evidence import EvidenceFinder
 from wissenswerk.answering.extractive import clip_quote, quote_units
@@ -32,7 +34,6 @@ from wissenswerk.answering.followup import (
 )
 from wissenswerk.answering.llm.base import ChatMessage, ChatModel, LlmError, Usage, prompt_tokens
 from wissenswerk.answering.prompt import Prompt, build_prompt, unmark
-from wissenswerk.answering.sanitize import sanitize_markdown
 from wissenswerk.config.settings import AnsweringSettings, LlmSettings
 from wissenswerk.core.models import Answer, Citation, Hit
 from wissenswerk.search.service import SearchService
@@ -168,6 +169,12 @@ class GroundedAnswerer:
             return
         prompt = self.prompt(query, passages, language)
         yield AnswerEvent("status", "generating")
+        checked = CheckedStream(
+            [h.text for h in prompt.passages],
+            self.analyzer,
+            allowed_hosts=self.settings.allowed_link_hosts,
+            language=language,
+        )
         parts: list[str] = []
         usage: Usage | None = None
         for chunk in self.model.stream(
@@ -177,12 +184,17 @@ class GroundedAnswerer:
         ):
             if chunk.text:
                 parts.append(chunk.text)
-                yield AnswerEvent("delta", unmark(chunk.text))
+                for piece in checked.feed(unmark(chunk.text)):
+                    yield AnswerEvent("delta", piece)
             if chunk.usage is not None:
                 usage = chunk.usage
+        for piece in checked.flush():
+            yield AnswerEvent("delta", piece)
         raw = "".join(parts)
         tally.add(usage, prompt.messages, raw, self.model)
-        answer = self.finish(raw, prompt, language, evidence.notes)
+        if self.trace is not None:
+            self.trace(Trace(prompt, unmark(raw).strip(), checked.result().check))
+        answer = self.finish(checked.result(), prompt, language, evidence.notes)
         answer.model, answer.usage = self.model.name, tally.record()
         yield AnswerEvent("citations", citations=answer.citations)
         yield AnswerEvent("done", answer=answer, usage=tally.usage())
@@ -231,30 +243,22 @@ class GroundedAnswerer:
             marked=self.datamarking,
         )
 
-    def finish(self, raw: str, prompt: Prompt, language: str, notes: Sequence[str] = ()) -> Answer:
-        """The model's text as the user gets it: citations checked and renumbered, Markdown
-        sanitised, problems noted."""
+    def finish(
+        self, checked: CheckedText, prompt: Prompt, language: str, notes: Sequence[str] = ()
+    ) -> Answer:
+        """The checked answer as the user gets it, with its citations and what to check."""
         texts = _TEXTS[language]
-        raw = unmark(raw).strip()
-        check = check_citations(raw, [h.text for h in prompt.passages], self.analyzer)
-        if self.trace is not None:
-            self.trace(Trace(prompt, raw, check))
-        clean = sanitize_markdown(
-            check.text,
-            allowed_hosts=self.settings.allowed_link_hosts,
-            citation_count=len(check.cited),
-            language=language,
-        )
+        check = checked.check
         flags = [texts["invalid"].format(n=n) for n in check.invalid]
         flags += [texts["unsupported"].format(n=n, s=_short(s)) for n, s in check.unsupported]
         if check.uncited:
             flags.append(texts["uncited"].format(k=len(check.uncited)))
         if not check.cited:
             flags.append(texts["no_citation"])
-        if clean.removed:
-            flags.append(texts["sanitized"].format(k=len(clean.removed)))
+        if checked.removed:
+            flags.append(texts["sanitized"].format(k=len(checked.removed)))
         return Answer(
-            answer=clean.text,
+            answer=checked.text,
             found=bool(check.cited),
             citations=self._citations(check, prompt.passages),
             mode="generated",

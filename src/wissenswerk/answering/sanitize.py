@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -33,6 +33,9 @@ from markdown_it.tree import SyntaxTreeNode
 from wissenswerk.parsing.hidden import INVISIBLE
 
 logger = logging.getLogger(__name__)
+
+# n -> (href, title) of citation n's link, or None to show it as plain text.
+CitationLinker = Callable[[int], tuple[str, str] | None]
 
 _PLACEHOLDERS = {
     "de": {"link": "[Link entfernt]", "image": "[Bild entfernt]"},
@@ -47,7 +50,7 @@ _CITATION_LABEL = re.compile(r"^\[?\s*(\d{1,4})\s*\]?$")
 # mailto:/xmpp:), linkify-it (//host, domain.tld/path), plus script and data URIs.
 _BARE_URL = re.compile(
     r"""
-    (?:(?<![a-z0-9+.\-])[a-z][a-z0-9+.\-]{0,30}://|(?<![:/])//(?=[^\s/]))[^\s<>"'`]*
+    (?:(?<![a-z0-9+.\-])[a-z][a-z0-9+.\-]{0,30}://|(?<!/)//(?=[^\s/]))[^\s<>"'`]*
     | www\.[^\s<>"'`]+
     | (?<![a-z0-9])(?:javascript|vbscript|data|file):(?=\S)\S+
     | (?<![a-z0-9])(?:mailto|xmpp):(?=\S)[^\s<>"'`]+
@@ -112,13 +115,19 @@ def render_safe_html(
     citation_count: int = 0,
     *,
     language: str = "de",
+    citation_link: CitationLinker | None = None,
+    line_breaks: bool = False,
 ) -> str:
     """The answer as HTML for the web app: everything escaped, and only <p>, <ul>, <ol>, <li>,
-    <strong>, <em>, <code>, <pre>, <br>, citation links to ``#cite-n`` and links to allowed
-    hosts (with rel="noopener noreferrer nofollow")."""
+    <strong>, <em>, <code>, <pre>, <br>, citation links and links to allowed hosts (with
+    rel="noopener noreferrer nofollow").
+
+    A citation ``[n]`` links to ``#cite-n``, or where ``citation_link(n)`` gives (href, title)
+    to that (the web app's document viewer). ``line_breaks`` keeps single line breaks, as chat
+    answers mean them (extractive answers put one quote on each line)."""
     policy = _Policy.create(allowed_hosts, citation_count, language)
     safe = sanitize_markdown(text, policy.hosts, citation_count, language=language).text
-    return _HtmlWriter(policy).write(safe)
+    return _HtmlWriter(policy, citation_link, line_breaks).write(safe)
 
 
 def is_allowed_url(url: str, allowed_hosts: Iterable[str]) -> bool:
@@ -507,8 +516,12 @@ def _fenced(content: str, info: str) -> list[str]:
 class _HtmlWriter:
     """Renders already sanitised Markdown; checks every link again all the same."""
 
-    def __init__(self, policy: _Policy) -> None:
+    def __init__(
+        self, policy: _Policy, citation_link: CitationLinker | None, line_breaks: bool
+    ) -> None:
         self.policy = policy
+        self.citation_link = citation_link
+        self.line_breaks = line_breaks
         self.in_link = False  # no links inside a link's text
 
     def write(self, markdown: str) -> str:
@@ -559,7 +572,7 @@ class _HtmlWriter:
         if kind == "text":
             return self.text(node.content)
         if kind == "softbreak":
-            return "\n"
+            return "<br>\n" if self.line_breaks else "\n"
         if kind == "hardbreak":
             return "<br>\n"
         if kind == "em":
@@ -582,6 +595,22 @@ class _HtmlWriter:
             return ""
         return self.inline_of(node)
 
+    def citation(self, numbers: list[str]) -> str:
+        if self.in_link:
+            return html.escape("[" + ", ".join(numbers) + "]")
+        if self.citation_link is None:
+            links = (f'<a href="#cite-{n}" class="citation">{n}</a>' for n in numbers)
+            return "[" + ", ".join(links) + "]"
+        parts = []
+        for n in numbers:
+            target = self.citation_link(int(n))
+            if target is None:
+                parts.append(html.escape(f"[{n}]"))
+            else:
+                href, title = (html.escape(v) for v in target)
+                parts.append(f'<a class="cite" href="{href}" title="{title}">[{n}]</a>')
+        return "".join(parts)
+
     def text(self, content: str) -> str:
         out = []
         position = 0
@@ -591,11 +620,7 @@ class _HtmlWriter:
             numbers = match.group("citation")
             if numbers is not None:
                 if self.policy.citation(numbers):
-                    links = (
-                        f'<a href="#cite-{n}" class="citation">{n}</a>'
-                        for n in re.split(r"\s*[,;]\s*", numbers.strip())
-                    )
-                    out.append("[" + ", ".join(links) + "]")
+                    out.append(self.citation(re.split(r"\s*[,;]\s*", numbers.strip())))
                 else:
                     out.append(html.escape(match.group(0)))
                 continue
