@@ -199,6 +199,12 @@ def test_a_generated_answer_streams_only_its_checked_text(kb: Served) -> None:
         assert "2.000 Betriebsstunden [1]" in text
         assert "evil.example" not in text and "[7]" not in text
         assert text.endswith("[1] Technik/Wartung.md")
+    # Streamed as it is written: each line on its own chunk, the footnotes after them, and
+    # together exactly the answer a non-streaming client gets.
+    contents = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta]
+    contents = [c for c in contents if c]
+    assert len(contents) >= 3
+    assert "".join(contents) == whole.choices[0].message.content
     assert whole.x_wissenswerk["mode"] == "generated"
     assert whole.x_wissenswerk["model"] == "scripted"
     assert (whole.usage.prompt_tokens, whole.usage.completion_tokens) == (100, 20)

@@ -472,7 +472,10 @@ def ask(
     if not question or not user:
         raise click.UsageError("Give a QUESTION and --user, or --batch FILE.jsonl.")
     with handled(as_json):
-        answer = state.app.answerer.ask(question, user)
+        if as_json:
+            answer = state.app.answerer.ask(question, user)
+        else:  # printed as it is written
+            answer = output.stream_answer(state.app.answerer.stream(question, user), err)
         state.app.emit(
             "question",
             user,
@@ -480,8 +483,6 @@ def ask(
         )
     if as_json:
         click.echo(json.dumps(output.answer_dict(answer), ensure_ascii=False))
-    else:
-        output.print_answer(answer)
 
 
 # --- evaluation and demo -----------------------------------------------------------------

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from pydantic import BaseModel, SecretStr
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -22,6 +24,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from wissenswerk.answering.events import AnswerEvent
 from wissenswerk.config.settings import Settings
 from wissenswerk.core.errors import ConfigError, WissenswerkError
 from wissenswerk.core.models import Answer, Hit, SourceConfig, User
@@ -334,11 +337,58 @@ def print_hits(result: SearchResult) -> None:
 
 
 def print_answer(answer: Answer) -> None:
-    out.print(answer.answer, highlight=False)
+    out.print(terminal_text(answer.answer), highlight=False, soft_wrap=True, markup=False)
+    _print_sources(answer)
+
+
+def stream_answer(events: Iterable[AnswerEvent], status: Console) -> Answer:
+    """Print the answer as it is written (its pieces are checked before they come, so what
+    is printed stands), then its notes and sources; status lines go to ``status``."""
+    answer: Answer | None = None
+    for event in events:
+        if event.kind == "status" and event.text in _STATUS:
+            status.print(f"[dim]{_STATUS[event.text]}[/]")
+        elif event.kind == "delta":
+            out.print(
+                terminal_text(event.text), end="", highlight=False, soft_wrap=True, markup=False
+            )
+            out.file.flush()
+        elif event.kind == "done":
+            answer = event.answer
+    if answer is None:
+        raise WissenswerkError("The answerer ended without an answer; see the log (-v).")
+    out.print()
+    _print_sources(answer)
+    return answer
+
+
+def _print_sources(answer: Answer) -> None:
+    for note in answer.notes:
+        if note not in answer.answer:  # extractive answers carry theirs in the text
+            out.print(f"[yellow]Hinweis:[/] {escape(note)}", highlight=False, soft_wrap=True)
     if answer.citations:
         out.print()
         for c in answer.citations:
-            out.print(f"[{c.number}] {_locator(c.path, c.member, c.page)} ({c.source})")
+            flag = ""
+            if c.hidden_text:
+                flag = f" [yellow]⚠ versteckter Text: {escape(c.hidden_text)}[/]"
+            where = escape(f"[{c.number}] {_locator(c.path, c.member, c.page)} ({c.source})")
+            out.print(where + flag, highlight=False, soft_wrap=True)
+
+
+_STATUS = {
+    "rewriting": "Rückfrage wird mit dem Verlauf gelesen …",
+    "searching": "Suche in den Dokumenten …",
+    "generating": "Die Antwort wird geschrieben …",
+    "fallback": "Das Sprachmodell antwortet nicht; es folgen wörtliche Auszüge …",
+}
+# Markdown escapes the sanitiser wrote ("\[Link entfernt\]"); a terminal renders no
+# Markdown, so they are shown as the characters they stand for.
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def terminal_text(markdown: str) -> str:
+    return _ESCAPED.sub(r"\1", markdown)
 
 
 def print_eval(report: EvalReport) -> None:

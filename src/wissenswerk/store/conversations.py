@@ -25,6 +25,7 @@ class MessageRecord:
     created_at: float
     rating: int | None = None  # the owner's feedback on an assistant message
     comment: str | None = None
+    notes: list[str] = field(default_factory=list)  # an answer's notes for its reader
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class ConversationsStore(Protocol):
         text: str,
         found: bool | None = None,
         citations: list[dict[str, Any]] | None = None,
+        notes: list[str] | None = None,
     ) -> int: ...
 
     def conversations(self, user: str, limit: int = 50) -> list[ConversationSummary]:

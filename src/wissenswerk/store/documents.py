@@ -29,6 +29,7 @@ class DocumentInfo:
     content_hash: str | None
     acl_class_id: int
     warnings: list[str] = field(default_factory=list)
+    hidden_text: str = ""  # why the document may hide text from its reader ("" = none found)
 
 
 class DocumentsStore(Protocol):

@@ -63,8 +63,16 @@ class TurnResult:
 
 
 def footnotes(citations: Sequence[CitationLink], t: Translate) -> str:
-    """``[1] Technik/Wartung.md, S. 3`` per citation, one per line ("" without citations)."""
-    return "  \n".join(f"[{c.number}] {c.label(t)}" for c in citations)
+    """``[1] Technik/Wartung.md, S. 3`` per citation, one per line ("" without citations);
+    a source with hidden text gets its flag (`` ⚠ versteckter Text: white text``): the chat
+    front-end's reader sees only this text, not the ``sources`` field."""
+    return "  \n".join(f"[{c.number}] {c.label(t)}{_flag(c, t)}" for c in citations)
+
+
+def _flag(citation: CitationLink, t: Translate) -> str:
+    if not citation.hidden_text:
+        return ""
+    return t("doc.hidden_text_suffix", reasons=citation.hidden_text)
 
 
 def linked(

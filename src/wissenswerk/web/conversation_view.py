@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from markupsafe import Markup
+
+from wissenswerk.answering.sanitize import render_safe_html
 from wissenswerk.core.models import Citation
 from wissenswerk.search.service import SearchService
 from wissenswerk.store.conversations import MessageRecord
@@ -162,9 +165,32 @@ class MessageView:
     citations: list[CitationLink]
     rating: int | None
     comment: str | None
+    allowed_hosts: tuple[str, ...] = ()  # hosts whose links an answer may keep
+    notes: list[str] = field(default_factory=list)  # what the reader should check or know
+
+    def html(self, t: Translate) -> Markup:
+        """The answer's Markdown as safe HTML, its ``[n]`` markers linked to the viewer."""
+        by_number = {c.number: c for c in self.citations}
+
+        def link(number: int) -> tuple[str, str] | None:
+            citation = by_number.get(number)
+            if citation is None or citation.href is None:
+                return None
+            return citation.href, citation.label(t)
+
+        # render_safe_html escapes everything it does not build itself.
+        return Markup(
+            render_safe_html(
+                self.text,
+                self.allowed_hosts,
+                citation_count=max(by_number, default=0),
+                citation_link=link,
+                line_breaks=True,
+            )
+        )
 
 
-def message_view(record: MessageRecord) -> MessageView:
+def message_view(record: MessageRecord, allowed_hosts: Sequence[str] = ()) -> MessageView:
     citations = [CitationLink.from_record(c) for c in record.citations]
     return MessageView(
         id=record.id,
@@ -175,4 +201,7 @@ def message_view(record: MessageRecord) -> MessageView:
         citations=citations,
         rating=record.rating,
         comment=record.comment,
+        allowed_hosts=tuple(allowed_hosts),
+        # Extractive answers carry their notes in the text already.
+        notes=[n for n in record.notes if n not in record.text],
     )

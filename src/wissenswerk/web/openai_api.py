@@ -10,13 +10,15 @@ client libraries can talk to the knowledge base as if it were a model named "wis
 
 The API key is a wissenswerk API token with the scope "ask" (``Authorization: Bearer ww_…``);
 every answer comes from the documents the token's owner may read. The sources are appended to
-the answer as footnotes (``[1] Technik/Wartung.md, S. 3``, in the web app's default language)
-and returned in the extra field ``sources`` (on the response; when streaming, on the chunk
-with ``finish_reason``), next to ``x_wissenswerk`` (``found``, ``mode``, ``notes``,
-``model``). ``usage`` counts the tokens of the language model that wrote the answer;
-extractive answers use none (all 0). Sampling parameters (temperature, max_tokens, ...) are
-ignored: the server's settings apply. A streamed answer arrives when it is checked (see
-``_stream``). Questions and answers are audited with ``"via": "openai-api"``.
+the answer as footnotes (``[1] Technik/Wartung.md, S. 3``, in the web app's default language;
+a source whose document may hide text from its reader ends with `` ⚠ versteckter Text:
+<reasons>``) and returned in the extra field ``sources`` (on the response; when streaming, on
+the chunk with ``finish_reason``; each with ``hidden_text``, "" when nothing was found), next
+to ``x_wissenswerk`` (``found``, ``mode``, ``notes``, ``model``). ``usage`` counts the tokens
+of the language model that wrote the answer; extractive answers use none (all 0). Sampling
+parameters (temperature, max_tokens, ...) are ignored: the server's settings apply. A
+streamed answer arrives when it is checked (see ``_stream``). Questions and answers are
+audited with ``"via": "openai-api"``.
 
 Errors use OpenAI's shape: ``{"error": {"message", "type", "param", "code"}}``.
 """
@@ -53,7 +55,6 @@ MAX_QUESTION_CHARS = 2000  # as on the ask page and in the REST API
 MAX_MESSAGE_CHARS = 100_000
 HISTORY_MESSAGES = 10  # the conversation passed on: its latest user/assistant messages
 EVENT_STREAM = "text/event-stream"
-KEEPALIVE_S = 5.0  # an SSE comment at most this often while the answer is written
 ERROR_TYPES = {
     401: "authentication_error",
     403: "permission_error",
@@ -280,6 +281,7 @@ def source_out(citation: CitationLink, base_url: str) -> dict[str, Any]:
         "quote": citation.quote,
         "document_id": citation.document_id,
         "url": base_url.rstrip("/") + href if href else None,
+        "hidden_text": citation.hidden_text,
     }
 
 
@@ -395,25 +397,21 @@ def _stream(
     history: list[ChatMessage],
     include_usage: bool,
 ) -> Iterator[str]:
-    """The answer as chat.completion.chunk events.
+    """The answer as chat.completion.chunk events, as it is written.
 
-    The answerer's text pieces are provisional: the final answer has its citations checked
-    and renumbered and its links and images removed (answering.events). A chat front-end
-    shows and renders every piece it gets and cannot take it back, so only the final answer
-    is sent, line by line; while the answer is being written, SSE comments keep the
-    connection (and proxies) from timing out.
+    A chat front-end renders every piece it gets and cannot take one back, so the answerer
+    streams only pieces that are already checked (citations validated, links and images
+    removed: answering.checked_stream); the footnotes with the sources follow the answer.
     """
     yield completion.chunk({"role": "assistant", "content": ""})
-    quiet_since = time.monotonic()
+    streamed = ""
     try:
         for item in turn.run(question, history, stream=True):
             if isinstance(item, TurnText):
-                if time.monotonic() - quiet_since >= KEEPALIVE_S:
-                    quiet_since = time.monotonic()
-                    yield ": writing\n\n"
+                streamed += item.text
+                yield completion.chunk({"content": item.text})
                 continue
-            for line in completion.content(item).splitlines(keepends=True):
-                yield completion.chunk({"content": line})
+            yield from (completion.chunk({"content": c}) for c in _rest(completion, item, streamed))
             yield completion.chunk({}, "stop", **completion.extras(item))
             if include_usage:
                 yield sse(
@@ -430,6 +428,17 @@ def _stream(
         # The first chunk is sent already; OpenAI's clients raise on an "error" event.
         yield sse(error_body("answer_failed", f"No answer could be given: {exc}", 503))
     yield "data: [DONE]\n\n"
+
+
+def _rest(completion: Completion, result: TurnResult, streamed: str) -> list[str]:
+    """What the client still needs after the streamed pieces: the footnotes, or the whole
+    answer if nothing was streamed."""
+    full = completion.content(result)
+    if not streamed.strip():
+        return full.splitlines(keepends=True)
+    notes = footnotes(result.citations, completion.t)
+    gap = "\n\n"[len(streamed) - len(streamed.rstrip("\n")) :]  # a blank line before them
+    return [gap + notes] if notes else []
 
 
 @router.api_route(

@@ -55,20 +55,23 @@ class SQLiteConversationsMixin:
         text: str,
         found: bool | None = None,
         citations: list[dict[str, Any]] | None = None,
+        notes: list[str] | None = None,
     ) -> int:
         if role not in ("user", "assistant"):
             raise ConfigError(f"A message's role is 'user' or 'assistant', not {role!r}.")
         now = time.time()
         with self._tx() as conn:
             cur = conn.execute(
-                "INSERT INTO messages (conversation_id, role, text, found, citations, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO messages "
+                "(conversation_id, role, text, found, citations, notes, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     conversation_id,
                     role,
                     text,
                     None if found is None else int(found),
                     json.dumps(citations or [], ensure_ascii=False),
+                    json.dumps(notes or [], ensure_ascii=False),
                     now,
                 ),
             )
@@ -106,7 +109,7 @@ class SQLiteConversationsMixin:
     def _messages(self, conversation_id: int, user: str) -> Iterator[MessageRecord]:
         rows = self._conn.execute(
             "SELECT m.id, m.role, m.text, m.found, m.citations, m.created_at, f.rating, "
-            "f.comment FROM messages m LEFT JOIN feedback f ON f.message_id = m.id AND "
+            "f.comment, m.notes FROM messages m LEFT JOIN feedback f ON f.message_id = m.id AND "
             "f.user_id = (SELECT id FROM users WHERE name = ?) "
             "WHERE m.conversation_id = ? ORDER BY m.id",
             (user, conversation_id),
@@ -121,6 +124,7 @@ class SQLiteConversationsMixin:
                 created_at=r[5],
                 rating=r[6],
                 comment=r[7],
+                notes=json.loads(r[8]),
             )
 
     def delete_conversation(self, conversation_id: int, user: str) -> bool:

@@ -24,8 +24,8 @@ class SQLiteDocumentsMixin:
     def document(self, document_id: int) -> DocumentInfo | None:
         row = self._conn.execute(
             "SELECT d.id, s.name, d.path, d.title, d.modified, d.size, d.mtime_ns, d.version, "
-            "d.url, d.parser, d.status, d.language, d.content_hash, d.acl_class_id, d.warnings "
-            "FROM documents d JOIN sources s ON s.id = d.source_id WHERE d.id = ?",
+            "d.url, d.parser, d.status, d.language, d.content_hash, d.acl_class_id, d.warnings, "
+            "d.hidden_text FROM documents d JOIN sources s ON s.id = d.source_id WHERE d.id = ?",
             (document_id,),
         ).fetchone()
         if row is None:
@@ -46,6 +46,7 @@ class SQLiteDocumentsMixin:
             content_hash=row[12],
             acl_class_id=row[13],
             warnings=json.loads(row[14]),
+            hidden_text=row[15],
         )
 
     def document_chunks(self, document_id: int) -> list[StoredChunk]:

@@ -258,6 +258,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE documents ADD COLUMN hidden_text TEXT NOT NULL DEFAULT '';
         """,
     ),
+    (
+        "notes of answers",
+        """
+        -- What the reader of an answer should know (a citation to check, links removed, the
+        -- model was down): a JSON list of strings, shown under the answer.
+        ALTER TABLE messages ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';
+        """,
+    ),
 ]
 
 

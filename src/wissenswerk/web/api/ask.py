@@ -47,6 +47,7 @@ def citation_out(citation: CitationLink) -> CitationOut:
         page=citation.page,
         quote=citation.quote,
         document_id=citation.document_id,
+        hidden_text=citation.hidden_text,
     )
 
 

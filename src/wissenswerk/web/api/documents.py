@@ -53,6 +53,7 @@ def document_out(info: DocumentInfo) -> DocumentOut:
         status=info.status,
         url=info.url,
         warnings=list(info.warnings),
+        hidden_text=info.hidden_text,
     )
 
 
@@ -98,8 +99,9 @@ def document_text(
         str | None, Query(max_length=2000, description="A citation's quote to mark.")
     ] = None,
 ) -> DocumentText:
+    ww = web_context(request).ww
     try:
-        view = web_context(request).ww.viewer.view(who.name, document_id, quote or None)
+        view = ww.viewer.view(who.name, document_id, quote or None)
     except DocumentNotFoundError:
         raise not_found(request, who, document_id, "view") from None
     audit(
@@ -120,7 +122,9 @@ def document_text(
         for s in view.sections
     ]
     return DocumentText(
-        document=document_out(view.info), quote_found=view.quote_found, sections=sections
+        document=document_out(view.info),
+        quote_found=view.quote_found,
+        sections=sections,
     )
 
 

@@ -52,6 +52,7 @@ def hit_out(hit: Hit) -> SearchHit:
         modified=hit.modified,
         score=hit.score,
         text=hit.text,
+        hidden_text=hit.hidden_text,
     )
 
 

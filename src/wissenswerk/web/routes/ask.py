@@ -1,9 +1,11 @@
 """Asking a question and rating the answer.
 
 ``POST /ask`` answers in one of two ways. The page's script asks for ``text/event-stream``
-and gets Server-Sent Events: a status line while the documents are searched, the
-conversation, the answer line by line, the citations, and finally the message as the page
-renders it (with its feedback form). Without JavaScript the form posts normally and the
+and gets Server-Sent Events: status lines (rewriting a follow-up, searching, writing), the
+conversation, the answer's text as the answerer streams it (``delta``: pieces already checked,
+never taken back), its lines with linked citations, the citations, and finally the message
+as the page renders it (with its feedback form). Follow-ups are answered with the
+conversation's latest turns. Without JavaScript the form posts normally and the
 browser is sent to the conversation page, which shows the answer (post/redirect/get, so a
 reload does not ask again).
 
@@ -21,6 +23,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
+from wissenswerk.answering.events import AnswerEvent
+from wissenswerk.answering.llm.base import ChatMessage
 from wissenswerk.audit.kinds import Kind
 from wissenswerk.core.errors import WissenswerkError
 from wissenswerk.core.models import Answer
@@ -45,6 +49,14 @@ EVENT_STREAM = "text/event-stream"
 Question = Annotated[str, Form(max_length=2000)]
 ConversationId = Annotated[int | None, Form()]
 RATINGS = {"up": 1, "down": -1}
+HISTORY_MESSAGES = 10  # earlier questions and answers a follow-up is read with
+# What the answerer is doing, as the page says it.
+STATUS_KEYS = {
+    "rewriting": "ask.rewriting",
+    "searching": "ask.searching",
+    "generating": "ask.generating",
+    "fallback": "ask.fallback",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +89,30 @@ def _conversation_for(
     return conversation_id, new
 
 
-def _answer(request: Request, user: Account, question: str, conversation_id: int) -> Answered:
+def _history(request: Request, user: Account, conversation_id: int) -> list[ChatMessage]:
+    """The conversation before the question just added (its latest turns), so a follow-up
+    ("Und 2024?") can be rewritten into a question that stands alone."""
+    messages = own_conversation(request, user, conversation_id).messages[:-1]
+    return [
+        ChatMessage("user" if m.role == "user" else "assistant", m.text)
+        for m in messages[-HISTORY_MESSAGES:]
+    ]
+
+
+def _answer_events(
+    request: Request, user: Account, question: str, conversation_id: int
+) -> Iterator[AnswerEvent | Answered]:
+    """The answerer's events as they come, then the answer as stored and audited."""
     ww = web_context(request).ww
-    answer = ww.answerer.ask(question, user.name)
+    history = _history(request, user, conversation_id)
+    answer: Answer | None = None
+    for event in ww.answerer.stream(question, user.name, history):
+        if event.kind == "done":
+            answer = event.answer
+        else:
+            yield event
+    if answer is None:
+        raise WissenswerkError(f"The answerer ended without an answer to {question!r}.")
     citations = link_citations(ww.search, user.name, question, answer.citations)
     message_id = ww.store.add_message(
         conversation_id,
@@ -87,6 +120,7 @@ def _answer(request: Request, user: Account, question: str, conversation_id: int
         answer.answer,
         found=answer.found,
         citations=[c.as_record() for c in citations],
+        notes=list(answer.notes),
     )
     record(
         request,
@@ -101,7 +135,14 @@ def _answer(request: Request, user: Account, question: str, conversation_id: int
         conversation=conversation_id,
         message=message_id,
     )
-    return Answered(message_id, answer, citations)
+    yield Answered(message_id, answer, citations)
+
+
+def _answer(request: Request, user: Account, question: str, conversation_id: int) -> Answered:
+    for item in _answer_events(request, user, question, conversation_id):
+        if isinstance(item, Answered):
+            return item
+    raise AssertionError("_answer_events always ends with the answer")  # pragma: no cover
 
 
 def _wants(request: Request, media_type: str) -> bool:
@@ -174,11 +215,23 @@ def _stream(
             "new": new,
         },
     )
+    answered: Answered | None = None
+    shown = "ask.searching"  # the status the page shows
     try:
-        answered = _answer(request, user, question, conversation_id)
+        for item in _answer_events(request, user, question, conversation_id):
+            if isinstance(item, Answered):
+                answered = item
+            elif item.kind == "status" and STATUS_KEYS.get(item.text, shown) != shown:
+                shown = STATUS_KEYS[item.text]
+                yield _event("status", {"text": t(shown)})
+            elif item.kind == "delta" and item.text:
+                # Checked before it was sent (answering.events): shown as it comes.
+                yield _event("delta", {"text": item.text})
     except Exception:  # the response has started: the page gets a message, the log the trace
         log.exception("Answering %r for %s failed", question, user.name)
         yield _event("error", {"text": t("ask.failed")})
+        return
+    if answered is None:  # pragma: no cover - _answer_events ends with the answer or raises
         return
     for line in answer_lines(answered.answer.answer, answered.citations):
         segments = [
@@ -193,7 +246,7 @@ def _stream(
     html = web.templates.get_template("_conversation_message.html").render(
         t=t,
         csrf_token=csrf_token,
-        message=message_view(message),
+        message=message_view(message, web.ww.settings.llm.allowed_link_hosts),
         conversation_id=conversation_id,
     )
     yield _event("done", {"message_id": answered.message_id, "html": html})

@@ -26,14 +26,15 @@ def ask_page(
     error: str | None = None,
 ) -> Response:
     """The ask page with the user's history and, if given, one conversation's messages."""
-    store = web_context(request).ww.store
+    ww = web_context(request).ww
+    store, hosts = ww.store, ww.settings.llm.allowed_link_hosts
     return render(
         request,
         "home.html",
         status_code=status_code,
         conversations=store.conversations(user.name, limit=HISTORY_LIMIT),
         conversation=conversation,
-        messages=[message_view(m) for m in conversation.messages] if conversation else [],
+        messages=[message_view(m, hosts) for m in conversation.messages] if conversation else [],
         error=error,
     )
 

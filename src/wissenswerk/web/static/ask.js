@@ -1,6 +1,8 @@
 // The ask page: the question goes out with fetch and the answer streams back as
-// Server-Sent Events (status, conversation, lines, citations, done). Without this file the
-// form posts normally and the server renders the answer.
+// Server-Sent Events (status, conversation, delta, lines, citations, done). Deltas are the
+// answer's text as it is written, already checked by the server; they are shown as plain
+// text until the lines with linked citations arrive. Without this file the form posts
+// normally and the server renders the answer.
 "use strict";
 
 const EVENT_STREAM = "text/event-stream";
@@ -51,7 +53,7 @@ function startExchange(form, question) {
   answer.append(status, body);
   list.append(asked, answer);
   answer.scrollIntoView({ block: "end" });
-  return { list, asked, answer, status, body, citations: null };
+  return { list, asked, answer, status, body, draft: null, citations: null };
 }
 
 function citationLink(segment) {
@@ -92,8 +94,18 @@ function handleEvent(form, exchange, name, data) {
     exchange.status.textContent = data.text;
   } else if (name === "conversation") {
     rememberConversation(form, data);
+  } else if (name === "delta") {
+    if (!exchange.draft) {
+      exchange.draft = element("p", "answer-draft");
+      exchange.body.append(exchange.draft);
+    }
+    exchange.draft.textContent += data.text;
   } else if (name === "line") {
     exchange.status.hidden = true;
+    if (exchange.draft) {
+      exchange.draft.remove();
+      exchange.draft = null;
+    }
     const line = element("p");
     data.segments.forEach((segment) => line.append(citationLink(segment)));
     exchange.body.append(line);
