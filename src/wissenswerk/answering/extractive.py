@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from wissenswerk.analysis import Analyzer
 from wissenswerk.answering.events import AnswerEvent
 from wissenswerk.answering.evidence import EvidenceFinder
+from wissenswerk.answering.sanitize import sanitize_markdown
 from wissenswerk.chunking.sentences import split_sentences
 from wissenswerk.config.settings import AnsweringSettings
 from wissenswerk.core.models import Answer, Citation, Hit
@@ -127,9 +128,12 @@ class ExtractiveAnswerer:
         lines = [texts["intro"]]
         lines += [f"„{c.quote}“ [{c.number}]" for c in citations]
         lines += evidence.notes
-        return Answer(
-            answer="\n".join(lines), found=True, citations=citations, notes=evidence.notes
-        )
+        # Quotes are a document's words: a front-end rendering the answer as Markdown must
+        # not fetch an image or follow a link that a document put there.
+        text = sanitize_markdown(
+            "\n".join(lines), citation_count=len(citations), language=lang
+        ).text
+        return Answer(answer=text, found=True, citations=citations, notes=evidence.notes)
 
     def stream(
         self, question: str, user_name: str, history: Sequence[ChatMessage] = ()
