@@ -41,6 +41,7 @@ def office(tmp_path: Path, llama_server: LlamaServer) -> Iterator[Office]:  # no
 
 def test_a_generated_answer_streams_as_it_is_written(office: Office) -> None:
     anna = office.client("anna")
+    assert "Ein Sprachmodell (smollm2) schreibt die Antwort" in anna.get("/").text
     stream = events(ask(anna, MILEAGE))
     names = [name for name, _ in stream]
     statuses = [data["text"] for name, data in stream if name == "status"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from wissenswerk.config.settings import LlmSettings
 from wissenswerk.store.accounts import Account
 from wissenswerk.store.conversations import ConversationRecord
 from wissenswerk.web.context import web_context
@@ -36,7 +37,16 @@ def ask_page(
         conversation=conversation,
         messages=[message_view(m, hosts) for m in conversation.messages] if conversation else [],
         error=error,
+        model_name=_model_name(ww.settings.llm),
     )
+
+
+def _model_name(llm: LlmSettings) -> str | None:
+    """The configured model's name for the page (from the settings: asking the server or
+    loading the model would slow every page down); None without a model."""
+    if llm.provider == "none":
+        return None
+    return llm.model or (llm.model_path.stem if llm.model_path else llm.provider)
 
 
 def own_conversation(request: Request, user: Account, conversation_id: int) -> ConversationRecord:
