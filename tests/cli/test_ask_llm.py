@@ -11,7 +11,10 @@ from click.testing import CliRunner
 
 from tests.servers.llama_server import LlamaServer, llama_server  # noqa: F401 - fixture
 from tests.servers.ports import free_port
+from wissenswerk.app import Wissenswerk
 from wissenswerk.cli.main import cli
+from wissenswerk.config.settings import Settings
+from wissenswerk.store.audit import AuditFilter
 
 pytestmark = pytest.mark.slow  # a language model writes the answers
 
@@ -61,6 +64,15 @@ def test_the_answer_is_printed_as_it_is_written_then_its_sources(
     # After the text: what to check (the small model cites poorly) and the sources, if any.
     lines = [line for line in printed.splitlines() if line.strip()]
     assert lines[-1].startswith(("Hinweis:", "[")), printed
+    # The audit log has the model, its tokens and the latency (input for the value tracker).
+    ww = Wissenswerk.from_settings(Settings(data_dir=data))
+    try:
+        [asked] = ww.audit.events(AuditFilter(kind="question"))
+    finally:
+        ww.close()
+    assert asked.payload["model"] == llama_server.model and asked.payload["mode"] == "generated"
+    usage = asked.payload["usage"]
+    assert usage["tokens_in"] > 0 and usage["tokens_out"] > 0 and usage["latency_ms"] > 0
 
 
 def test_with_the_model_server_down_the_answer_is_quoted_with_a_note(

@@ -479,7 +479,14 @@ def ask(
         state.app.emit(
             "question",
             user,
-            {"question": question, "found": answer.found, "citations": len(answer.citations)},
+            {
+                "question": question,
+                "found": answer.found,
+                "citations": len(answer.citations),
+                "mode": answer.mode,
+                "model": answer.model,
+                "usage": answer.usage,  # tokens and latency, for the value tracker
+            },
         )
     if as_json:
         click.echo(json.dumps(output.answer_dict(answer), ensure_ascii=False))
