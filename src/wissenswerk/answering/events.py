@@ -9,6 +9,7 @@ show the pieces as they come and never has to take one back.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -29,3 +30,11 @@ class AnswerEvent:
     citations: list[Citation] = field(default_factory=list)
     answer: Answer | None = None  # only on "done"
     usage: Usage | None = None  # only on "done", when a model answered (all its calls)
+
+
+def final_answer(events: Iterable[AnswerEvent]) -> Answer:
+    """The answer of a stream of events (its ``done`` event)."""
+    for event in events:
+        if event.kind == "done" and event.answer is not None:
+            return event.answer
+    raise AssertionError("An answer stream ended without its done event.")  # pragma: no cover

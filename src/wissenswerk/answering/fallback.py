@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 
 from wissenswerk.analysis import Analyzer
 from wissenswerk.answering.base import Answerer
-from wissenswerk.answering.events import AnswerEvent
+from wissenswerk.answering.events import AnswerEvent, final_answer
 from wissenswerk.answering.llm.base import ChatMessage, LlmError
 from wissenswerk.core.models import Answer
 
@@ -39,10 +39,7 @@ class FallbackAnswerer:
         self.analyzer = analyzer
 
     def ask(self, question: str, user_name: str, history: Sequence[ChatMessage] = ()) -> Answer:
-        for event in self.stream(question, user_name, history):
-            if event.kind == "done" and event.answer is not None:
-                return event.answer
-        raise AssertionError("stream() ended without a done event")  # pragma: no cover
+        return final_answer(self.stream(question, user_name, history))
 
     def stream(
         self, question: str, user_name: str, history: Sequence[ChatMessage] = ()

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from wissenswerk.analysis import Analyzer
 from wissenswerk.answering.checked_stream import CheckedStream, CheckedText
 from wissenswerk.answering.citations import CitationCheck, statements
-from wissenswerk.answering.events import AnswerEvent
+from wissenswerk.answering.events import AnswerEvent, final_answer
 from wissenswerk.answering.evidence import EvidenceFinder
 from wissenswerk.answering.extractive import clip_quote, quote_units
 from wissenswerk.answering.followup import (
@@ -140,10 +140,7 @@ class GroundedAnswerer:
         self.evidence = EvidenceFinder(search, analyzer, answering)
 
     def ask(self, question: str, user_name: str, history: Sequence[ChatMessage] = ()) -> Answer:
-        for event in self.stream(question, user_name, history):
-            if event.kind == "done" and event.answer is not None:
-                return event.answer
-        raise AssertionError("stream() ended without a done event")  # pragma: no cover
+        return final_answer(self.stream(question, user_name, history))
 
     def stream(
         self, question: str, user_name: str, history: Sequence[ChatMessage] = ()
