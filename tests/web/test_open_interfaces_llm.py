@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from mcp import Client
 
@@ -86,3 +87,25 @@ def test_mcp_ask_with_a_model_keeps_the_restricted_document_hidden(kb: Served) -
     over_http(kb, kb.token("anna"), as_anna)
     assert results[SHARED_QUESTION]["mode"] == "generated"
     assert results[SALARY_QUESTION]["found"] is False
+
+
+def test_the_rest_api_streams_a_generated_answer_as_it_is_written(kb: Served) -> None:
+    headers = {"Authorization": f"Bearer {kb.token('anna', 'ask')}"}
+    body = {"question": SHARED_QUESTION, "stream": True}
+    with httpx.stream(
+        "POST", f"{kb.url}/api/v1/ask", json=body, headers=headers, timeout=120
+    ) as response:
+        assert response.status_code == 200
+        raw = "".join(response.iter_text())
+    no_leak(raw)
+    events = [
+        (block.split("\n")[0].removeprefix("event: "), json.loads(block.split("data: ", 1)[1]))
+        for block in raw.split("\n\n")
+        if block.strip()
+    ]
+    phases = [data["phase"] for kind, data in events if kind == "status"]
+    assert phases == ["searching", "generating"]
+    deltas = [data["text"] for kind, data in events if kind == "delta"]
+    lines = [data["text"] for kind, data in events if kind == "answer-line"]
+    assert deltas and "".join(deltas).strip() == "\n".join(lines)
+    assert events[-1][0] == "done" and events[-1][1]["mode"] == "generated"

@@ -1,10 +1,13 @@
 """POST /api/v1/ask: a cited answer from the documents the caller may read, as one JSON
 object or streamed as server-sent events (``"stream": true``).
 
-The stream sends, in this order: ``status`` ({"phase": "searching"} then "answering"), one
-``answer-line`` per line of the answer ({"text": ...}), one ``citation`` per citation (the
-CitationOut object) and ``done`` ({"found", "mode", "notes", "citations"}); if answering
-fails after the stream began, an ``error`` event ({"code", "message"}) ends it instead.
+The stream sends, in this order: ``status`` ({"phase": "searching"}; with a language model
+also "rewriting" a follow-up, "generating", or "fallback" when the model is down), ``delta``
+events ({"text": ...}) with the answer as it is written (each piece checked before it is
+sent; joined they are the answer), one ``answer-line`` per line of the final answer, one
+``citation`` per citation (the CitationOut object) and ``done`` ({"found", "mode", "notes",
+"citations"}); if answering fails after the stream began, an ``error`` event ({"code",
+"message"}) ends it instead.
 """
 
 from __future__ import annotations
@@ -64,8 +67,13 @@ def answer_out(question: str, answer: Answer, citations: list[CitationLink]) -> 
 
 def answer(request: Request, who: ApiCaller, question: str) -> tuple[Answer, list[CitationLink]]:
     """The answer with its citations linked to document ids, recorded as the web app does."""
+    given = web_context(request).ww.answerer.ask(question, who.name)
+    return given, recorded(request, who, question, given)
+
+
+def recorded(request: Request, who: ApiCaller, question: str, given: Answer) -> list[CitationLink]:
+    """The answer's citations linked to document ids; the answer is audited."""
     ww = web_context(request).ww
-    given = ww.answerer.ask(question, who.name)
     citations = link_citations(ww.search, who.name, question, given.citations)
     audit(
         request,
@@ -77,7 +85,7 @@ def answer(request: Request, who: ApiCaller, question: str) -> tuple[Answer, lis
         model=given.model,
         usage=given.usage,
     )
-    return given, citations
+    return citations
 
 
 def sse(event: str, data: object) -> str:
@@ -88,7 +96,7 @@ def sse(event: str, data: object) -> str:
     "/ask",
     response_model=AnswerResponse,
     responses=STREAM_DOC,
-    summary="Ask a question (JSON, or streamed: events status, answer-line, citation, done)",
+    summary="Ask a question (JSON, or streamed: status, delta, answer-line, citation, done)",
 )
 def ask(
     request: Request,
@@ -108,12 +116,21 @@ def ask(
 
 def _stream(request: Request, who: ApiCaller, question: str) -> Iterator[str]:
     yield sse("status", {"phase": "searching"})
+    given: Answer | None = None
     try:
-        given, citations = answer(request, who, question)
+        for event in web_context(request).ww.answerer.stream(question, who.name):
+            if event.kind == "status" and event.text != "searching":
+                yield sse("status", {"phase": event.text})
+            elif event.kind == "delta" and event.text:
+                yield sse("delta", {"text": event.text})  # checked before it is sent
+            elif event.kind == "done":
+                given = event.answer
+        if given is None:
+            raise WissenswerkError(f"The answerer ended without an answer to {question!r}.")
+        citations = recorded(request, who, question, given)
     except WissenswerkError as exc:
         yield sse("error", {"code": "answer_failed", "message": str(exc)})
         return
-    yield sse("status", {"phase": "answering"})
     for line in given.answer.splitlines():
         yield sse("answer-line", {"text": line})
     for citation in citations:
