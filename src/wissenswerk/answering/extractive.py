@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wissenswerk.analysis import Analyzer
+from wissenswerk.answering.base import answer_language
 from wissenswerk.answering.events import AnswerEvent
 from wissenswerk.answering.evidence import EvidenceFinder
 from wissenswerk.answering.sanitize import sanitize_markdown
@@ -83,7 +84,7 @@ class ExtractiveAnswerer:
     def ask(self, question: str, user_name: str, history: Sequence[ChatMessage] = ()) -> Answer:
         """Quotes answering ``question`` from what ``user_name`` may read. Quotes need no
         conversation context: ``history`` is accepted for the contract all answerers share."""
-        lang = "de" if self.analyzer.detect_language(question) != "en" else "en"
+        lang = answer_language(self.analyzer, question)
         texts = _TEXTS[lang]
         not_found = Answer(answer=texts["none"], found=False)
         evidence = self.evidence.find(question, user_name, lang)

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterator, Sequence
 
 from wissenswerk.analysis import Analyzer
-from wissenswerk.answering.base import Answerer
+from wissenswerk.answering.base import Answerer, answer_language
 from wissenswerk.answering.events import AnswerEvent, final_answer
 from wissenswerk.answering.llm.base import ChatMessage, LlmError
 from wissenswerk.core.models import Answer
@@ -58,7 +58,7 @@ class FallbackAnswerer:
                 user_name,
                 exc,
             )
-        language = "en" if self.analyzer.detect_language(question) == "en" else "de"
+        language = answer_language(self.analyzer, question)
         yield AnswerEvent("status", "fallback")
         for event in self.fallback.stream(question, user_name, history):
             if event.kind == "done" and event.answer is not None:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from wissenswerk.analysis import Analyzer
+from wissenswerk.answering.base import answer_language
 from wissenswerk.answering.checked_stream import CheckedStream, CheckedText
 from wissenswerk.answering.citations import CitationCheck, statements
 from wissenswerk.answering.events import AnswerEvent, final_answer
@@ -148,7 +149,7 @@ class GroundedAnswerer:
         tally = _Tally(started=time.monotonic())
         previous = [m.content for m in history if m.role == "user"]
         # A short follow-up ("Und 2024?") says little about its language; its context does.
-        language = self._language(" ".join([*previous[-1:], question]))
+        language = answer_language(self.analyzer, " ".join([*previous[-1:], question]))
         query = question
         if previous:
             yield AnswerEvent("status", "rewriting")
@@ -189,9 +190,10 @@ class GroundedAnswerer:
             yield AnswerEvent("delta", piece)
         raw = "".join(parts)
         tally.add(usage, prompt.messages, raw, self.model)
+        result = checked.result()
         if self.trace is not None:
-            self.trace(Trace(prompt, unmark(raw).strip(), checked.result().check))
-        answer = self.finish(checked.result(), prompt, language, evidence.notes)
+            self.trace(Trace(prompt, unmark(raw).strip(), result.check))
+        answer = self.finish(result, prompt, language, evidence.notes)
         answer.model, answer.usage = self.model.name, tally.record()
         yield AnswerEvent("citations", citations=answer.citations)
         yield AnswerEvent("done", answer=answer, usage=tally.usage())
@@ -288,9 +290,6 @@ class GroundedAnswerer:
                 )
             )
         return citations
-
-    def _language(self, question: str) -> str:
-        return "en" if self.analyzer.detect_language(question) == "en" else "de"
 
 
 def _short(statement: str, limit: int = 80) -> str:

@@ -161,7 +161,6 @@ class MessageView:
     role: str  # "user" | "assistant"
     text: str
     found: bool | None
-    lines: list[list[Segment]]
     citations: list[CitationLink]
     rating: int | None
     comment: str | None
@@ -197,7 +196,6 @@ def message_view(record: MessageRecord, allowed_hosts: Sequence[str] = ()) -> Me
         role=record.role,
         text=record.text,
         found=record.found,
-        lines=answer_lines(record.text, citations) if record.role == "assistant" else [],
         citations=citations,
         rating=record.rating,
         comment=record.comment,

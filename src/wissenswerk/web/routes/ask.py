@@ -29,6 +29,7 @@ from wissenswerk.audit.kinds import Kind
 from wissenswerk.core.errors import WissenswerkError
 from wissenswerk.core.models import Answer
 from wissenswerk.store.accounts import Account
+from wissenswerk.store.conversations import ConversationRecord
 from wissenswerk.web.activity import document_object, record
 from wissenswerk.web.context import translator, web_context
 from wissenswerk.web.conversation_view import (
@@ -89,10 +90,10 @@ def _conversation_for(
     return conversation_id, new
 
 
-def _history(request: Request, user: Account, conversation_id: int) -> list[ChatMessage]:
+def _history(conversation: ConversationRecord) -> list[ChatMessage]:
     """The conversation before the question just added (its latest turns), so a follow-up
     ("Und 2024?") can be rewritten into a question that stands alone."""
-    messages = own_conversation(request, user, conversation_id).messages[:-1]
+    messages = conversation.messages[:-1]
     return [
         ChatMessage("user" if m.role == "user" else "assistant", m.text)
         for m in messages[-HISTORY_MESSAGES:]
@@ -100,13 +101,14 @@ def _history(request: Request, user: Account, conversation_id: int) -> list[Chat
 
 
 def _answer_events(
-    request: Request, user: Account, question: str, conversation_id: int
+    request: Request, user: Account, question: str, conversation: ConversationRecord
 ) -> Iterator[AnswerEvent | Answered]:
-    """The answerer's events as they come, then the answer as stored and audited."""
+    """The answerer's events as they come, then the answer as stored and audited.
+    ``conversation`` is the user's, loaded after the question was added to it."""
     ww = web_context(request).ww
-    history = _history(request, user, conversation_id)
+    conversation_id = conversation.id
     answer: Answer | None = None
-    for event in ww.answerer.stream(question, user.name, history):
+    for event in ww.answerer.stream(question, user.name, _history(conversation)):
         if event.kind == "done":
             answer = event.answer
         else:
@@ -138,8 +140,10 @@ def _answer_events(
     yield Answered(message_id, answer, citations)
 
 
-def _answer(request: Request, user: Account, question: str, conversation_id: int) -> Answered:
-    for item in _answer_events(request, user, question, conversation_id):
+def _answer(
+    request: Request, user: Account, question: str, conversation: ConversationRecord
+) -> Answered:
+    for item in _answer_events(request, user, question, conversation):
         if isinstance(item, Answered):
             return item
     raise AssertionError("_answer_events always ends with the answer")  # pragma: no cover
@@ -167,11 +171,11 @@ def ask(
             media_type=EVENT_STREAM,
             headers={"X-Accel-Buffering": "no"},  # proxies must pass each event on at once
         )
+    conversation = own_conversation(request, user, conversation_id)
     try:
-        answered = _answer(request, user, question, conversation_id)
+        answered = _answer(request, user, question, conversation)
     except WissenswerkError:
         log.exception("Answering %r for %s failed", question, user.name)
-        conversation = own_conversation(request, user, conversation_id)
         return ask_page(
             request, user, conversation, status_code=503, error=translator(request)("ask.failed")
         )
@@ -218,7 +222,7 @@ def _stream(
     answered: Answered | None = None
     shown = "ask.searching"  # the status the page shows
     try:
-        for item in _answer_events(request, user, question, conversation_id):
+        for item in _answer_events(request, user, question, conversation):
             if isinstance(item, Answered):
                 answered = item
             elif item.kind == "status" and STATUS_KEYS.get(item.text, shown) != shown:
